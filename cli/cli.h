@@ -1,0 +1,42 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* cli.h: what the subcommands share: reading programs, printing errors. Public API only. */
+#ifndef UB_CLI_H
+#define UB_CLI_H
+
+#include <stddef.h>
+#include <stdio.h>
+
+#include <userbpf/userbpf.h>
+
+#define UB_CMD(name, fn, summary) int fn(int argc, char **argv);
+#include "commands.def"
+#undef UB_CMD
+
+/* An environment whose log goes to stderr as "userbpf: <msg>", at the given level. */
+struct userbpf_env *cli_env_new(int log_level);
+
+/* A program read from a file: instructions, and what kind of file it was. */
+struct cli_prog {
+	struct userbpf_insn *insns; /* free with userbpf_insns_free() */
+	size_t cnt;
+	const char *kind;           /* "bin", "asm", "hex" */
+};
+
+/*
+ * Read PROG: raw instructions (.bin, or any file whose size is a multiple of 8 and is not text),
+ * assembly (.s: pseudo-C, or conformance syntax when it uses %rN registers), or hex text
+ * (bytes as hex digits, whitespace ignored). "-" reads stdin. Errors are printed; returns 0 or
+ * -errno.
+ */
+int cli_prog_read(struct userbpf_env *env, const char *path, struct cli_prog *out);
+
+/* Read a whole file ("-" = stdin) into a NUL-terminated buffer. Returns NULL on error. */
+char *cli_file_read(const char *path, size_t *len);
+
+/* Parse hex text ("de ad be ef", "deadbeef", "00  01  ff  ") into bytes. -EINVAL on bad text. */
+int cli_hex_parse(const char *text, unsigned char **bytes, size_t *len);
+
+/* Print "userbpf <cmd>: <message>" to stderr. */
+void cli_error(const char *cmd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+#endif /* UB_CLI_H */

@@ -1,0 +1,52 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* core.h: the environment and program objects shared by every stage (loader to hooks). */
+#ifndef UB_CORE_H
+#define UB_CORE_H
+
+#include <pthread.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "userbpf/userbpf.h"
+#include "util/log.h"
+
+/* One helper slot of an environment, indexed by Linux helper id. */
+struct ub_helper {
+	userbpf_helper_fn fn; /* NULL: no such helper */
+	const char *name;     /* static or env-owned copy */
+	uint8_t owned_name;
+};
+
+struct userbpf_env {
+	struct ub_log log;
+	struct userbpf_allocator alloc;
+	pthread_mutex_t lock;            /* guards the program list; never taken on a run path */
+	struct userbpf_prog *progs;      /* every live program, freed with the env */
+	struct ub_helper helpers[USERBPF_MAX_HELPER_ID];
+};
+
+struct userbpf_prog {
+	struct userbpf_env *env;
+	struct userbpf_prog *next, *prev; /* env->progs list */
+	char *name;
+	char *license;
+	uint32_t type;                    /* enum userbpf_prog_type */
+	uint32_t flags;                   /* USERBPF_PROG_F_* */
+	enum userbpf_engine engine;       /* resolved: INTERP or JIT */
+	uint64_t insn_budget;             /* for unverified runs */
+	struct userbpf_insn *insns;       /* as loaded */
+	size_t cnt;
+	void *interp;                     /* interpreter's prepared form (src/interp) */
+	void *jit;                        /* JIT image (src/jit) */
+	/* JITed entry: r1 = ctx, r2 = len; returns r0. */
+	uint64_t (*jit_fn)(void *ctx, uint64_t len);
+};
+
+/* Allocation through the environment's allocator. ub_zalloc zeroes. */
+void *ub_alloc(struct userbpf_env *env, size_t size);
+void *ub_zalloc(struct userbpf_env *env, size_t size);
+void *ub_realloc(struct userbpf_env *env, void *ptr, size_t size);
+void ub_free(struct userbpf_env *env, void *ptr);
+char *ub_strdup(struct userbpf_env *env, const char *s);
+
+#endif /* UB_CORE_H */

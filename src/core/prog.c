@@ -1,0 +1,188 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* prog.c: the program object: load (validate, verify, prepare an engine), run, free. */
+#include <errno.h>
+#include <string.h>
+
+#include "core/core.h"
+#include "interp/interp.h"
+#include "isa/isa.h"
+#include "jit/jit.h"
+#include "verifier/verifier.h"
+
+#define UB_DEFAULT_BUDGET (1ull << 26)
+
+static void prog_link(struct userbpf_prog *prog)
+{
+	struct userbpf_env *env = prog->env;
+
+	pthread_mutex_lock(&env->lock);
+	prog->next = env->progs;
+	if (env->progs)
+		env->progs->prev = prog;
+	env->progs = prog;
+	pthread_mutex_unlock(&env->lock);
+}
+
+static void prog_unlink(struct userbpf_prog *prog)
+{
+	struct userbpf_env *env = prog->env;
+
+	pthread_mutex_lock(&env->lock);
+	if (prog->prev)
+		prog->prev->next = prog->next;
+	else if (env->progs == prog)
+		env->progs = prog->next;
+	if (prog->next)
+		prog->next->prev = prog->prev;
+	prog->next = prog->prev = NULL;
+	pthread_mutex_unlock(&env->lock);
+}
+
+/* Choose and prepare the engine. The JIT runs only verified or trusted code. */
+static int prog_prepare_engine(struct userbpf_prog *prog, enum userbpf_engine want)
+{
+	int verified = !(prog->flags & (USERBPF_PROG_F_UNVERIFIED | USERBPF_PROG_F_TRUSTED));
+	int jit_ok = verified || (prog->flags & USERBPF_PROG_F_TRUSTED);
+	int err;
+
+	if (want == USERBPF_ENGINE_JIT && !jit_ok) {
+		ub_err(&prog->env->log, "%s: the JIT runs only verified or trusted programs "
+		       "(load with USERBPF_PROG_F_TRUSTED, or verify the program)", prog->name);
+		return -EPERM;
+	}
+	if (want == USERBPF_ENGINE_JIT || (want == USERBPF_ENGINE_DEFAULT && jit_ok)) {
+		err = ub_jit_compile(prog);
+		if (!err) {
+			prog->engine = USERBPF_ENGINE_JIT;
+			return 0;
+		}
+		if (want == USERBPF_ENGINE_JIT)
+			return err;
+		/* DEFAULT: fall back to the interpreter when no JIT exists for this machine. */
+		if (err != -ENOTSUP)
+			return err;
+	}
+	prog->engine = USERBPF_ENGINE_INTERP;
+	return ub_interp_prepare(prog);
+}
+
+USERBPF_API struct userbpf_prog *userbpf_prog_load(struct userbpf_env *env,
+						   const struct userbpf_insn *insns, size_t cnt,
+						   const struct userbpf_prog_opts *opts)
+{
+	struct userbpf_prog_opts o = { .sz = sizeof(o) };
+	struct userbpf_prog *prog;
+	int err;
+
+	if (!env || !insns) {
+		errno = EINVAL;
+		return NULL;
+	}
+	if (opts) {
+		if (opts->sz < sizeof(size_t)) {
+			ub_err(&env->log, "userbpf_prog_load: opts->sz is not set");
+			errno = EINVAL;
+			return NULL;
+		}
+		memcpy(&o, opts, opts->sz < sizeof(o) ? opts->sz : sizeof(o));
+	}
+	if (o.flags & ~(USERBPF_PROG_F_UNVERIFIED | USERBPF_PROG_F_TRUSTED)) {
+		ub_err(&env->log, "userbpf_prog_load: unknown flags 0x%x", o.flags);
+		errno = EINVAL;
+		return NULL;
+	}
+	if (o.engine > USERBPF_ENGINE_JIT) {
+		ub_err(&env->log, "userbpf_prog_load: unknown engine %d", (int)o.engine);
+		errno = EINVAL;
+		return NULL;
+	}
+	err = ub_isa_validate(insns, cnt, &env->log);
+	if (err) {
+		errno = -err;
+		return NULL;
+	}
+	prog = ub_zalloc(env, sizeof(*prog));
+	if (!prog) {
+		errno = ENOMEM;
+		return NULL;
+	}
+	prog->env = env;
+	prog->type = o.prog_type;
+	prog->flags = o.flags;
+	if (o.flags & USERBPF_PROG_F_TRUSTED)
+		prog->flags |= USERBPF_PROG_F_UNVERIFIED;
+	prog->insn_budget = o.insn_budget ? o.insn_budget : UB_DEFAULT_BUDGET;
+	prog->name = ub_strdup(env, o.name ? o.name : "prog");
+	prog->license = ub_strdup(env, o.license ? o.license : "GPL");
+	prog->insns = ub_alloc(env, cnt * sizeof(*insns));
+	if (!prog->name || !prog->license || !prog->insns) {
+		err = -ENOMEM;
+		goto fail;
+	}
+	memcpy(prog->insns, insns, cnt * sizeof(*insns));
+	prog->cnt = cnt;
+
+	if (!(prog->flags & USERBPF_PROG_F_UNVERIFIED)) {
+		err = ub_verifier_run(prog, &env->log);
+		if (err)
+			goto fail;
+	}
+	err = prog_prepare_engine(prog, o.engine);
+	if (err)
+		goto fail;
+	prog_link(prog);
+	return prog;
+fail:
+	userbpf_prog_free(prog);
+	errno = -err;
+	return NULL;
+}
+
+USERBPF_API void userbpf_prog_free(struct userbpf_prog *prog)
+{
+	struct userbpf_env *env;
+
+	if (!prog)
+		return;
+	env = prog->env;
+	prog_unlink(prog);
+	ub_jit_release(prog);
+	ub_interp_release(prog);
+	ub_free(env, prog->insns);
+	ub_free(env, prog->name);
+	ub_free(env, prog->license);
+	ub_free(env, prog);
+}
+
+USERBPF_API const struct userbpf_insn *userbpf_prog_insns(const struct userbpf_prog *prog,
+							   size_t *cnt)
+{
+	if (cnt)
+		*cnt = prog ? prog->cnt : 0;
+	return prog ? prog->insns : NULL;
+}
+
+USERBPF_API const char *userbpf_prog_name(const struct userbpf_prog *prog)
+{
+	return prog ? prog->name : NULL;
+}
+
+USERBPF_API enum userbpf_engine userbpf_prog_engine(const struct userbpf_prog *prog)
+{
+	return prog ? prog->engine : USERBPF_ENGINE_DEFAULT;
+}
+
+USERBPF_API int userbpf_prog_run(struct userbpf_prog *prog, void *mem, size_t mem_len,
+				 uint64_t *retval)
+{
+	uint64_t r0;
+
+	if (!prog || !retval)
+		return -EINVAL;
+	if (prog->jit_fn) {
+		r0 = prog->jit_fn(mem, mem_len);
+		*retval = r0;
+		return 0;
+	}
+	return ub_interp_run(prog, mem, mem_len, retval);
+}
