@@ -176,6 +176,23 @@ enum userbpf_engine {
  */
 #define USERBPF_PROG_F_TRUSTED 0x2
 
+struct userbpf_map; /* a map object (maps API) */
+
+/* The C source of one instruction, from .BTF.ext line info (the loader fills these). */
+struct userbpf_line_info {
+	uint32_t insn;     /* instruction index the line starts at */
+	uint32_t line;
+	uint32_t col;
+	const char *file;  /* source file name */
+	const char *text;  /* the source line itself, or NULL */
+};
+
+/* The name of the function that starts at an instruction (BTF func_info, or symbols). */
+struct userbpf_func_info {
+	uint32_t insn;
+	const char *name;
+};
+
 struct userbpf_prog_opts {
 	size_t sz;
 	const char *name;       /* copied; NULL: "prog" */
@@ -184,6 +201,18 @@ struct userbpf_prog_opts {
 	uint32_t flags;         /* USERBPF_PROG_F_* */
 	enum userbpf_engine engine;
 	uint64_t insn_budget;   /* unverified programs: instructions per run; 0: 1<<26 */
+	/*
+	 * Maps the program refers to: an lddw with src USERBPF_PSEUDO_MAP_IDX(_VALUE) and imm = i
+	 * (or USERBPF_PSEUDO_MAP_FD(_VALUE) with imm = i) means maps[i]. The program takes a
+	 * reference on each map; the caller keeps its own.
+	 */
+	struct userbpf_map *const *maps;
+	size_t map_cnt;
+	/* Optional source information, copied: sorted by insn. */
+	const struct userbpf_line_info *line_info;
+	size_t line_info_cnt;
+	const struct userbpf_func_info *func_info;
+	size_t func_info_cnt;
 };
 
 struct userbpf_prog;

@@ -36,11 +36,27 @@ struct userbpf_prog {
 	uint64_t insn_budget;             /* for unverified runs */
 	struct userbpf_insn *insns;       /* as loaded */
 	size_t cnt;
+	struct userbpf_map **maps;        /* lddw map references resolve to maps[imm] */
+	size_t map_cnt;
+	struct userbpf_line_info *line_info; /* sorted by insn; strings owned by the prog */
+	size_t line_info_cnt;
+	struct userbpf_func_info *func_info; /* sorted by insn; strings owned by the prog */
+	size_t func_info_cnt;
 	void *interp;                     /* interpreter's prepared form (src/interp) */
 	void *jit;                        /* JIT image (src/jit) */
 	/* JITed entry: r1 = ctx, r2 = len; returns r0. */
 	uint64_t (*jit_fn)(void *ctx, uint64_t len);
 };
+
+/* Source line of instruction `insn` (the last line_info entry at or before it), or NULL. */
+const struct userbpf_line_info *ub_prog_line(const struct userbpf_prog *prog, size_t insn);
+
+/*
+ * Map reference counting, implemented by the maps module (src/maps). A program holds one
+ * reference on each of its maps.
+ */
+void ub_map_get(struct userbpf_map *map);
+void ub_map_put(struct userbpf_map *map);
 
 /* Allocation through the environment's allocator. ub_zalloc zeroes. */
 void *ub_alloc(struct userbpf_env *env, size_t size);

@@ -66,6 +66,81 @@ static int prog_prepare_engine(struct userbpf_prog *prog, enum userbpf_engine wa
 	return ub_interp_prepare(prog);
 }
 
+/* Copy a string into the prog's allocation, or keep NULL. */
+static int dup_opt_str(struct userbpf_env *env, const char **dst, const char *src)
+{
+	if (!src) {
+		*dst = NULL;
+		return 0;
+	}
+	*dst = ub_strdup(env, src);
+	return *dst ? 0 : -ENOMEM;
+}
+
+static int copy_source_info(struct userbpf_prog *prog, const struct userbpf_prog_opts *o)
+{
+	struct userbpf_env *env = prog->env;
+
+	if (o->line_info_cnt) {
+		prog->line_info = ub_zalloc(env, o->line_info_cnt * sizeof(*prog->line_info));
+		if (!prog->line_info)
+			return -ENOMEM;
+		prog->line_info_cnt = o->line_info_cnt;
+		for (size_t i = 0; i < o->line_info_cnt; i++) {
+			struct userbpf_line_info *l = &prog->line_info[i];
+
+			*l = o->line_info[i];
+			l->file = l->text = NULL;
+			if (dup_opt_str(env, &l->file, o->line_info[i].file) ||
+			    dup_opt_str(env, &l->text, o->line_info[i].text))
+				return -ENOMEM;
+		}
+	}
+	if (o->func_info_cnt) {
+		prog->func_info = ub_zalloc(env, o->func_info_cnt * sizeof(*prog->func_info));
+		if (!prog->func_info)
+			return -ENOMEM;
+		prog->func_info_cnt = o->func_info_cnt;
+		for (size_t i = 0; i < o->func_info_cnt; i++) {
+			prog->func_info[i] = o->func_info[i];
+			prog->func_info[i].name = NULL;
+			if (dup_opt_str(env, &prog->func_info[i].name, o->func_info[i].name))
+				return -ENOMEM;
+		}
+	}
+	return 0;
+}
+
+static void free_source_info(struct userbpf_prog *prog)
+{
+	struct userbpf_env *env = prog->env;
+
+	for (size_t i = 0; i < prog->line_info_cnt; i++) {
+		ub_free(env, (void *)prog->line_info[i].file);
+		ub_free(env, (void *)prog->line_info[i].text);
+	}
+	for (size_t i = 0; i < prog->func_info_cnt; i++)
+		ub_free(env, (void *)prog->func_info[i].name);
+	ub_free(env, prog->line_info);
+	ub_free(env, prog->func_info);
+}
+
+const struct userbpf_line_info *ub_prog_line(const struct userbpf_prog *prog, size_t insn)
+{
+	size_t lo = 0, hi = prog->line_info_cnt;
+
+	/* Binary search for the last entry with .insn <= insn. */
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (prog->line_info[mid].insn <= insn)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo ? &prog->line_info[lo - 1] : NULL;
+}
+
 USERBPF_API struct userbpf_prog *userbpf_prog_load(struct userbpf_env *env,
 						   const struct userbpf_insn *insns, size_t cnt,
 						   const struct userbpf_prog_opts *opts)
@@ -121,6 +196,31 @@ USERBPF_API struct userbpf_prog *userbpf_prog_load(struct userbpf_env *env,
 	}
 	memcpy(prog->insns, insns, cnt * sizeof(*insns));
 	prog->cnt = cnt;
+	err = copy_source_info(prog, &o);
+	if (err)
+		goto fail;
+	if (o.map_cnt) {
+		if (!o.maps) {
+			ub_err(&env->log, "%s: map_cnt is %zu but maps is NULL", prog->name, o.map_cnt);
+			err = -EINVAL;
+			goto fail;
+		}
+		prog->maps = ub_zalloc(env, o.map_cnt * sizeof(*prog->maps));
+		if (!prog->maps) {
+			err = -ENOMEM;
+			goto fail;
+		}
+		for (size_t i = 0; i < o.map_cnt; i++) {
+			if (!o.maps[i]) {
+				ub_err(&env->log, "%s: maps[%zu] is NULL", prog->name, i);
+				err = -EINVAL;
+				goto fail;
+			}
+			ub_map_get(o.maps[i]);
+			prog->maps[i] = o.maps[i];
+			prog->map_cnt = i + 1;
+		}
+	}
 
 	if (!(prog->flags & USERBPF_PROG_F_UNVERIFIED)) {
 		err = ub_verifier_run(prog, &env->log);
@@ -148,6 +248,10 @@ USERBPF_API void userbpf_prog_free(struct userbpf_prog *prog)
 	prog_unlink(prog);
 	ub_jit_release(prog);
 	ub_interp_release(prog);
+	for (size_t i = 0; i < prog->map_cnt; i++)
+		ub_map_put(prog->maps[i]);
+	ub_free(env, prog->maps);
+	free_source_info(prog);
 	ub_free(env, prog->insns);
 	ub_free(env, prog->name);
 	ub_free(env, prog->license);
