@@ -193,6 +193,26 @@ struct userbpf_func_info {
 	const char *name;
 };
 
+/* Verifier modes (userbpf_prog_opts.verify_flags). */
+/*
+ * Unprivileged: like Linux with CAP_BPF (+ CAP_NET_ADMIN for network types) but without
+ * CAP_PERFMON/CAP_SYS_ADMIN: no pointer leaks, no uninitialised stack reads, no perfmon helpers.
+ */
+#define USERBPF_VERIFY_F_UNPRIV 0x1
+
+/* What the verifier concluded and what it cost (userbpf_prog_opts.verify_stats, optional). */
+struct userbpf_verify_stats {
+	size_t sz;
+	int verdict;              /* 0 accepted, else the negative errno of the load */
+	int64_t error_insn;       /* instruction of the rejection, or -1 */
+	char error[256];          /* the rejection sentence (Linux's wording where Linux has one) */
+	char source[256];         /* "file.c:42" of error_insn when line info exists, else "" */
+	uint64_t processed_insns; /* instructions processed (Linux's "processed N insns") */
+	uint64_t total_states;
+	uint64_t peak_states;
+	uint64_t time_ns;
+};
+
 struct userbpf_prog_opts {
 	size_t sz;
 	const char *name;       /* copied; NULL: "prog" */
@@ -213,6 +233,12 @@ struct userbpf_prog_opts {
 	size_t line_info_cnt;
 	const struct userbpf_func_info *func_info;
 	size_t func_info_cnt;
+	/* Verifier: mode, log (Linux levels 1 and 2, into the caller's buffer), results. */
+	uint32_t verify_flags;    /* USERBPF_VERIFY_F_* */
+	uint32_t log_level;       /* 0: none, 1: errors and summary, 2: every instruction and state */
+	char *log_buf;            /* caller-owned; NUL-terminated, truncated to log_size */
+	size_t log_size;
+	struct userbpf_verify_stats *verify_stats; /* out */
 };
 
 struct userbpf_prog;
