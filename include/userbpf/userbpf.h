@@ -272,6 +272,162 @@ USERBPF_API enum userbpf_engine userbpf_prog_engine(const struct userbpf_prog *p
 USERBPF_API int userbpf_prog_run(struct userbpf_prog *prog, void *mem, size_t mem_len,
 				 uint64_t *retval);
 
+/* ==== Objects: BPF ELF files compiled by clang (src/loader) ================================= */
+/*
+ * An object is a relocatable BPF ELF file (`clang -O2 -g -target bpf -c prog.bpf.c`) opened the
+ * way libbpf opens it: programs from SEC() sections with their subprograms appended, maps from
+ * `.maps` (BTF-defined) and `maps` (legacy), global data (.data, .rodata*, .bss) as one-element
+ * array maps, line and function info from .BTF.ext, and CO-RE relocations applied against a
+ * target BTF. Opening does all of that; userbpf_object_load() then creates the maps and loads
+ * every program into a struct userbpf_prog.
+ *
+ * Lifetime: the object belongs to the caller and must be freed (userbpf_object_free) before its
+ * env. Programs and map descriptors are children of the object and die with it; strings
+ * returned by the accessors below live as long as the object.
+ */
+struct userbpf_object;
+struct userbpf_object_prog; /* one program of an object (a SEC() function) */
+struct userbpf_object_map;  /* one map descriptor of an object */
+
+struct userbpf_object_opts {
+	size_t sz;
+	const char *name;         /* for messages; NULL: the path, or "memory" */
+	/*
+	 * CO-RE target: the BTF that describes the structures the programs will really see (a
+	 * host application's, made with `pahole -J`, or raw BTF). NULL/0: the object's own BTF.
+	 * btf_data (raw BTF, copied) wins over btf_path (an ELF file with a .BTF section, or raw
+	 * BTF).
+	 */
+	const char *btf_path;
+	const void *btf_data;
+	size_t btf_size;
+};
+
+/*
+ * Open an object from a file, or from memory (copied). Everything is parsed and checked here:
+ * malformed ELF, BTF or .BTF.ext, bad relocations or CO-RE relocations that cannot apply make
+ * the open fail, with a message naming the file, section and offset on the env's log sink.
+ * opts may be NULL. Returns NULL with errno: EINVAL (malformed), ENOENT/EACCES/... (file),
+ * ENOTSUP (an unsupported feature such as extern kfuncs), ELOOP (looping BTF), ENOMEM.
+ */
+USERBPF_API struct userbpf_object *userbpf_object_open_file(struct userbpf_env *env,
+							    const char *path,
+							    const struct userbpf_object_opts *opts);
+USERBPF_API struct userbpf_object *userbpf_object_open_mem(struct userbpf_env *env,
+							   const void *data, size_t size,
+							   const struct userbpf_object_opts *opts);
+/* Free an object, its descriptors, and the programs and maps it loaded. NULL-safe. */
+USERBPF_API void userbpf_object_free(struct userbpf_object *obj);
+USERBPF_API const char *userbpf_object_name(const struct userbpf_object *obj);
+/* The "license" section's string ("" when absent). */
+USERBPF_API const char *userbpf_object_license(const struct userbpf_object *obj);
+
+/* Programs, in section then offset order. _at returns NULL past the end. */
+USERBPF_API size_t userbpf_object_prog_cnt(const struct userbpf_object *obj);
+USERBPF_API struct userbpf_object_prog *userbpf_object_prog_at(const struct userbpf_object *obj,
+							       size_t i);
+/* The program whose function name is `name` (or, failing that, whose section is), or NULL. */
+USERBPF_API struct userbpf_object_prog *userbpf_object_find_prog(const struct userbpf_object *obj,
+								 const char *name);
+USERBPF_API const char *userbpf_object_prog_name(const struct userbpf_object_prog *prog);
+/* The ELF section: "xdp", "uprobe//usr/bin/app:func", ... */
+USERBPF_API const char *userbpf_object_prog_section(const struct userbpf_object_prog *prog);
+/* Program type from libbpf's SEC() conventions (enum userbpf_prog_type numbers). */
+USERBPF_API uint32_t userbpf_object_prog_type(const struct userbpf_object_prog *prog);
+/*
+ * How the program expects to be attached: the SEC() convention's kind ("xdp", "tc", "socket",
+ * "syscall", "uprobe", "uretprobe", "usdt", "fentry", "fexit", "fmod_ret", "tracepoint",
+ * "raw_tp", "struct_ops", "kprobe", ...; "" when the section follows no convention) and its
+ * target: what follows "kind/" in the section name ("/usr/bin/app:func", "sched/sched_switch"),
+ * or NULL when there is none.
+ */
+USERBPF_API const char *userbpf_object_prog_attach_kind(const struct userbpf_object_prog *prog);
+USERBPF_API const char *userbpf_object_prog_attach_target(const struct userbpf_object_prog *prog);
+/*
+ * The program's instructions after linking: subprograms appended, calls and callbacks relative,
+ * map references as USERBPF_PSEUDO_MAP_IDX(_VALUE) with imm = index into the object's maps,
+ * CO-RE relocations applied. *cnt receives the count. Owned by the object.
+ */
+USERBPF_API const struct userbpf_insn *userbpf_object_prog_insns(
+	const struct userbpf_object_prog *prog, size_t *cnt);
+/* Line info (source line per instruction, from .BTF.ext) and function starts, sorted by insn. */
+USERBPF_API const struct userbpf_line_info *userbpf_object_prog_line_info(
+	const struct userbpf_object_prog *prog, size_t *cnt);
+USERBPF_API const struct userbpf_func_info *userbpf_object_prog_func_info(
+	const struct userbpf_object_prog *prog, size_t *cnt);
+/* The loaded program after userbpf_object_load(), else NULL. Owned by the object. */
+USERBPF_API struct userbpf_prog *userbpf_object_prog_loaded(const struct userbpf_object_prog *prog);
+
+/*
+ * Disassemble a program of an object like `bpftool prog dump xlated linum`: the C source line
+ * (as "; text @ file:line") before the instructions it produced, "name:" at the start of every
+ * function, and "; map NAME" (or "; map NAME + off") after map references, "; call NAME" after
+ * subprogram calls and callbacks. opts as for userbpf_disasm (NULL: LLVM syntax with indexes).
+ * Returns 0, the non-zero value returned by `out`, or -EINVAL.
+ */
+USERBPF_API int userbpf_object_prog_disasm(const struct userbpf_object_prog *prog,
+					   const struct userbpf_disasm_opts *opts,
+					   userbpf_write_fn out, void *user);
+
+/* Maps: BTF-defined and legacy maps in declaration order, then global data sections. */
+USERBPF_API size_t userbpf_object_map_cnt(const struct userbpf_object *obj);
+USERBPF_API struct userbpf_object_map *userbpf_object_map_at(const struct userbpf_object *obj,
+							     size_t i);
+/* The map named `name` (".rodata", ".data", ".bss", ... for global data), or NULL. */
+USERBPF_API struct userbpf_object_map *userbpf_object_find_map(const struct userbpf_object *obj,
+							       const char *name);
+
+/* What a map of an object is to be (Linux numbers: enum bpf_map_type, BPF_F_* flags). */
+struct userbpf_map_desc {
+	size_t sz;
+	const char *name;
+	uint32_t type;
+	uint32_t key_size;
+	uint32_t value_size;
+	uint32_t max_entries;
+	uint32_t flags;
+	uint32_t btf_key_type_id;   /* in the object's BTF; 0 when unknown */
+	uint32_t btf_value_type_id;
+	const struct userbpf_object_map *inner; /* map-in-map: template of the inner maps */
+	const char *section;        /* ".maps", "maps", ".rodata", ".data", ".bss", ... */
+	const void *init_data;      /* global data: initial value (value_size bytes), else NULL */
+};
+
+/* Fill *desc (desc->sz must be set). Returns 0 or -EINVAL. */
+USERBPF_API int userbpf_object_map_desc(const struct userbpf_object_map *map,
+					struct userbpf_map_desc *desc);
+/*
+ * The initial value of a global data map (.data, .rodata, .bss, ...), writable until the object
+ * is loaded: this is how the host sets `const volatile` configuration. *size receives its size.
+ * NULL (errno EINVAL) for other maps, EBUSY after load.
+ */
+USERBPF_API void *userbpf_object_map_data(struct userbpf_object_map *map, size_t *size);
+/*
+ * Set a global variable (in .rodata, .data, .bss, ...) by name before load; size must equal the
+ * variable's. Returns 0, -ENOENT (no such variable), -EINVAL (size), -EBUSY (already loaded).
+ */
+USERBPF_API int userbpf_object_set_var(struct userbpf_object *obj, const char *name,
+				       const void *val, size_t size);
+/* The map created by userbpf_object_load(), else NULL. Owned by the object. */
+USERBPF_API struct userbpf_map *userbpf_object_map_loaded(const struct userbpf_object_map *map);
+
+struct userbpf_object_load_opts {
+	size_t sz;
+	uint32_t flags;             /* USERBPF_PROG_F_*, for every program */
+	enum userbpf_engine engine;
+	uint64_t insn_budget;
+	uint32_t verify_flags;      /* USERBPF_VERIFY_F_* */
+};
+
+/*
+ * Create the object's maps (global data maps get their initial values) and load every program
+ * with its maps, line info and function info. On failure nothing stays loaded and the message
+ * names the program. opts may be NULL. Returns 0, -EBUSY (already loaded), -ENOTSUP (no map
+ * implementation for a map type), or the errno of the failing map creation or program load.
+ */
+USERBPF_API int userbpf_object_load(struct userbpf_object *obj,
+				    const struct userbpf_object_load_opts *opts);
+
 #ifdef __cplusplus
 }
 #endif
