@@ -428,6 +428,109 @@ struct userbpf_object_load_opts {
 USERBPF_API int userbpf_object_load(struct userbpf_object *obj,
 				    const struct userbpf_object_load_opts *opts);
 
+/* ==== Hooks: host-declared hook points, function trampolines, links (src/hooks) ============= */
+/*
+ * A link is one program attached to one hook. Programs attached to the same hook run in attach
+ * order. Freeing the link detaches the program and returns only when no thread still runs it
+ * through that hook. Links must be freed before their program and their env.
+ *
+ * While a thread runs a program from any hook, hooks it reaches again (the program calling a
+ * hooked function, directly or through a helper) do not run programs: each program that would
+ * have run counts one recursion miss.
+ */
+struct userbpf_link;
+
+/* Detach and free a link. NULL-safe. */
+USERBPF_API void userbpf_link_free(struct userbpf_link *link);
+
+/* Host-declared hook points: declared with USERBPF_HOOK_POINT() from <userbpf/hook.h>. */
+struct userbpf_hook_point;
+
+/*
+ * Attach prog to a hook point; it will run with r1 = the hook's context, r2 = its size.
+ * Returns the link, or NULL with errno EINVAL (NULL argument), ENOMEM.
+ */
+USERBPF_API struct userbpf_link *userbpf_hook_point_attach(struct userbpf_hook_point *hp,
+							   struct userbpf_prog *prog);
+/*
+ * Run the programs attached to hp (the slow half of USERBPF_HOOK(): call that macro instead).
+ * Returns the r0 of the last program that ran, or 0.
+ */
+USERBPF_API uint64_t userbpf_hook_point_run(struct userbpf_hook_point *hp, void *ctx);
+
+/*
+ * The x86-64 registers as a uprobe program sees them (Linux's user `struct pt_regs` layout, so
+ * libbpf's PT_REGS_PARM1(ctx)... and PT_REGS_RC(ctx) read the right slots).
+ */
+struct userbpf_pt_regs {
+	uint64_t r15, r14, r13, r12, rbp, rbx, r11, r10, r9, r8;
+	uint64_t rax, rcx, rdx, rsi, rdi, orig_rax, rip, cs, eflags, rsp, ss;
+};
+
+enum userbpf_tramp_kind {
+	USERBPF_TRAMP_ENTRY = 0,    /* uprobe / fentry: before the function runs */
+	USERBPF_TRAMP_RETURN = 1,   /* uretprobe / fexit: after it returns, sees the return value */
+	/*
+	 * fmod_ret: before the function; a program returning non-zero makes the function return
+	 * that value without running (the first non-zero one wins; return programs still run).
+	 */
+	USERBPF_TRAMP_OVERRIDE = 2,
+};
+
+enum userbpf_tramp_ctx {
+	USERBPF_TRAMP_CTX_REGS = 0, /* r1 = struct userbpf_pt_regs * (uprobe programs) */
+	/*
+	 * r1 = uint64_t args[nr_args + 1] (fentry programs, libbpf's BPF_PROG()): the integer
+	 * arguments, then (return and override programs) the return value so far.
+	 */
+	USERBPF_TRAMP_CTX_ARGS = 1,
+};
+
+struct userbpf_tramp_opts {
+	size_t sz;
+	enum userbpf_tramp_kind kind;
+	enum userbpf_tramp_ctx ctx;
+	uint32_t nr_args;           /* CTX_ARGS: 0..6 register arguments */
+	/*
+	 * Symbol lookup: only in the loaded object whose path ends with this ("libc.so.6",
+	 * "/usr/bin/app"). NULL: the main executable, then every loaded object in load order.
+	 */
+	const char *object;
+};
+
+/*
+ * Attach prog to a function of this process, found by symbol name (dynamic symbols via the
+ * loader, then the ELF .symtab of each loaded object, so static functions of an unstripped
+ * executable work). The first attach to a function patches its entry live with a jump to a
+ * trampoline (see src/hooks/x86_64/tramp.c for the method); functions that cannot be patched
+ * safely are refused with the reason on the env's log sink.
+ * opts may be NULL (entry, pt_regs context). Returns the link, or NULL with errno: EINVAL,
+ * ENOENT (no such symbol), ENOTSUP (function shape cannot be patched safely, or the machine
+ * is not x86-64), EBUSY (threads could not be brought to a safe point), ENOMEM.
+ */
+USERBPF_API struct userbpf_link *userbpf_tramp_attach(struct userbpf_prog *prog,
+						      const char *symbol,
+						      const struct userbpf_tramp_opts *opts);
+/* The same, for the function that starts at addr (opts->object is ignored). */
+USERBPF_API struct userbpf_link *userbpf_tramp_attach_addr(struct userbpf_prog *prog, void *addr,
+							   const struct userbpf_tramp_opts *opts);
+
+/* Per-program statistics, like Linux's bpf_stats. */
+struct userbpf_prog_stats {
+	uint64_t run_cnt;          /* runs from hooks while stats were enabled */
+	uint64_t run_time_ns;      /* their total time */
+	uint64_t recursion_misses; /* runs skipped because the thread was already in a program */
+};
+
+/* Read prog's statistics into *stats. Returns 0 or -EINVAL. */
+USERBPF_API int userbpf_prog_stats(const struct userbpf_prog *prog,
+				   struct userbpf_prog_stats *stats);
+/*
+ * Count runs and run time of the env's programs run from hooks (off by default: zero cost
+ * when off, a clock read around each run when on). Returns 0 or -EINVAL.
+ */
+USERBPF_API int userbpf_env_enable_stats(struct userbpf_env *env, int enable);
+
 #ifdef __cplusplus
 }
 #endif

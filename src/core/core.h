@@ -23,6 +23,8 @@ struct userbpf_env {
 	pthread_mutex_t lock;            /* guards the program list; never taken on a run path */
 	struct userbpf_prog *progs;      /* every live program, freed with the env */
 	struct ub_helper helpers[USERBPF_MAX_HELPER_ID];
+	/* Hooks (src/hooks): count run_cnt/run_time_ns of programs run from hooks. */
+	int hook_stats;
 };
 
 struct userbpf_prog {
@@ -46,6 +48,10 @@ struct userbpf_prog {
 	void *jit;                        /* JIT image (src/jit) */
 	/* JITed entry: r1 = ctx, r2 = len; returns r0. */
 	uint64_t (*jit_fn)(void *ctx, uint64_t len);
+	/* Hooks (src/hooks): bpf_stats-like counters, updated with atomic adds. */
+	uint64_t run_cnt;                 /* only while env->hook_stats */
+	uint64_t run_time_ns;             /* only while env->hook_stats */
+	uint64_t recursion_misses;
 };
 
 /* Source line of instruction `insn` (the last line_info entry at or before it), or NULL. */
