@@ -28,6 +28,8 @@ CLI_SRCS  := $(sort $(wildcard cli/*.c))
 CLI_OBJS  := $(CLI_SRCS:%.c=$(BUILD)/%.o)
 # Every tests/unit/*.c and tests/*.c (runners of data suites) is one test program.
 TEST_SRCS := $(sort $(wildcard tests/unit/*.c tests/*.c))
+# Differential tests against the live Linux kernel (tests/kernel/*.c; they also use libbpf).
+TEST_SRCS += $(sort $(wildcard tests/kernel/*.c))
 TEST_BINS := $(addprefix $(BUILD)/tests/,$(basename $(notdir $(TEST_SRCS))))
 BENCH_SRCS:= $(sort $(wildcard bench/*.c))
 FUZZ_SRCS := $(sort $(wildcard tests/fuzz/*.c))
@@ -68,6 +70,9 @@ $(BUILD)/tests/%: tests/unit/%.c tests/test.h $(STATIC)
 $(BUILD)/tests/%: tests/%.c tests/test.h $(STATIC)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -Itests -o $@ $< $(STATIC) $(LDFLAGS) $(LIBDEPS) -lpcap -lm
+$(BUILD)/tests/%: tests/kernel/%.c tests/kernel/kbpf.h tests/test.h $(STATIC)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -Itests -Itests/kernel -o $@ $< $(STATIC) $(LDFLAGS) $(LIBDEPS) -lbpf -lm
 
 test: all $(TEST_BINS)
 	BUILD=$(BUILD) SAN=$(SAN) bash tests/run.sh

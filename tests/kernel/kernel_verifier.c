@@ -1,0 +1,685 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * kernel_verifier.c: differential test of userbpf's verifier against the running Linux kernel's.
+ * The same programs go to bpf(BPF_PROG_LOAD) and to userbpf_prog_load(), privileged and
+ * unprivileged, and the verdicts are compared:
+ *   - the Linux verifier selftests (the verifier directory's C files in Debian's linux-source
+ *     package, turned into a case list at test time by tests/kernel/extract.sh; GPL, never
+ *     stored here);
+ *   - small random well-formed programs (seeded: UB_KT_SEED, UB_KT_RANDOM programs).
+ * The assertion: no unsafe accept (userbpf accepts what Linux rejects for a safety reason).
+ * Everything else (false rejects, policy differences, cases userbpf cannot run yet) is reported
+ * as figures, and every disagreement is listed in $UB_BUILD/kernel/report.txt.
+ */
+#include <signal.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <sys/utsname.h>
+#include <sys/wait.h>
+
+#include <userbpf/userbpf.h>
+
+#include "test.h"
+#include "kbpf.h"
+
+/* Verdicts, on either side. */
+enum { V_NONE, V_ACCEPT, V_REJECT, V_NA };
+
+/* Outcome of one comparison. Order matters: the report's tables follow it. */
+enum kt_class {
+	C_AGREE_ACCEPT,
+	C_AGREE_REJECT,
+	C_FALSE_REJECT,   /* userbpf rejects what Linux accepts: a missing feature or imprecision */
+	C_POLICY_ACCEPT,  /* userbpf accepts, Linux rejects for a reason that is not memory safety */
+	C_UNSAFE_ACCEPT,  /* userbpf accepts, Linux rejects for safety: the test fails */
+	C_USERBPF_NA,     /* userbpf could not give a verdict (feature missing, ENOTSUP) */
+	C_SKIPPED,        /* not runnable identically on both sides */
+	C_COUNT,
+};
+
+static const char *const class_name[C_COUNT] = {
+	"agree (accept)", "agree (reject)", "false reject", "accept where Linux refuses by policy",
+	"UNSAFE ACCEPT", "userbpf N/A", "skipped",
+};
+
+/*
+ * Linux rejections that are about policy or environment, not about memory safety: the helper
+ * or attach point does not exist for this program type in Linux, license gating, BTF the kernel
+ * wants. A userbpf accept against one of these is listed but does not fail the test.
+ */
+static const char *const policy_reasons[] = {
+	"load refused before verification", "unknown func", "program of this type cannot use helper",
+	"cannot call GPL-restricted function", "attach", "BTF", "btf", "JIT", "kfunc",
+	"not supported", "sleepable",
+};
+
+struct kt_case {
+	char name[96];       /* "file#idx" or "random#n" */
+	char descr[160];
+	uint32_t type, flags, attach;
+	int expect, expect_unpriv; /* selftest's own expectation: V_ACCEPT/V_REJECT/V_NONE */
+	char skip[96];       /* non-empty: why it cannot run identically on both sides */
+	struct bpf_insn *insns;
+	size_t cnt;
+	int map_kind[16];    /* per map used: index into kinds[] */
+	int map_cnt;
+	int map_slot[64];    /* lddw instruction -> which of the case's maps */
+	int map_insn[64];
+	int fix_cnt;
+	/* Results: [0] privileged, [1] unprivileged. */
+	int kv[2], uv[2];
+	char kreason[2][240], ureason[2][240];
+};
+
+/* The maps the selftest fixups create (as test_verifier does; the sizes are what matters). */
+static const struct kt_map_kind {
+	const char *name;
+	uint32_t type, key, value, max, flags;
+} kinds[] = {
+	{ "map_hash_8b", BPF_MAP_TYPE_HASH, 8, 8, 1, BPF_F_NO_PREALLOC },
+	{ "map_hash_48b", BPF_MAP_TYPE_HASH, 8, 48, 1, BPF_F_NO_PREALLOC },
+	{ "map_hash_16b", BPF_MAP_TYPE_HASH, 8, 16, 1, BPF_F_NO_PREALLOC },
+	{ "map_array_48b", BPF_MAP_TYPE_ARRAY, 4, 48, 1, 0 },
+	{ "map_array_ro", BPF_MAP_TYPE_ARRAY, 4, 48, 1, BPF_F_RDONLY_PROG },
+	{ "map_array_wo", BPF_MAP_TYPE_ARRAY, 4, 48, 1, BPF_F_WRONLY_PROG },
+	{ "map_array_small", BPF_MAP_TYPE_ARRAY, 4, 1, 1, 0 },
+	{ "map_event_output", BPF_MAP_TYPE_PERF_EVENT_ARRAY, 4, 4, 1, 0 },
+	{ "map_ringbuf", BPF_MAP_TYPE_RINGBUF, 0, 0, 4096, 0 },
+};
+#define NKINDS (sizeof(kinds) / sizeof(kinds[0]))
+static int kind_fd[NKINDS];
+
+static struct kt_case *cases;
+static size_t ncases, capcases;
+static FILE *report;
+static char kernel_release[128];
+
+/* ---- Reading the case list ------------------------------------------------------------- */
+
+static int hexnib(int c)
+{
+	return c <= '9' ? c - '0' : (c | 0x20) - 'a' + 10;
+}
+
+static struct kt_case *case_new(void)
+{
+	if (ncases == capcases) {
+		size_t n = capcases ? capcases * 2 : 256;
+		struct kt_case *c = realloc(cases, n * sizeof(*c));
+
+		if (!c) {
+			fprintf(stderr, "out of memory\n");
+			exit(2);
+		}
+		cases = c;
+		capcases = n;
+	}
+	memset(&cases[ncases], 0, sizeof(cases[0]));
+	return &cases[ncases++];
+}
+
+static int kind_find(const char *name, size_t len)
+{
+	for (size_t k = 0; k < NKINDS; k++)
+		if (strlen(kinds[k].name) == len && !strncmp(kinds[k].name, name, len))
+			return (int)k;
+	return -1;
+}
+
+/* "map_hash_8b=3,7;map_array_48b=12" -> the case's maps and the lddw slots referring to them. */
+static void parse_fixups(struct kt_case *c, char *s)
+{
+	if (!strcmp(s, "-"))
+		return;
+	for (char *item = strtok(s, ";"); item; item = strtok(NULL, ";")) {
+		char *eq = strchr(item, '=');
+		int k = eq ? kind_find(item, (size_t)(eq - item)) : -1;
+
+		if (k < 0) {
+			if (!c->skip[0])
+				snprintf(c->skip, sizeof(c->skip), "needs a %.*s map",
+					 eq ? (int)(eq - item) : 8, item);
+			continue;
+		}
+		c->map_kind[c->map_cnt] = k;
+		for (char *p = eq + 1; *p;) {
+			long idx = strtol(p, &p, 10);
+
+			if (c->fix_cnt < 64 && idx >= 0 && (size_t)idx < c->cnt) {
+				c->map_insn[c->fix_cnt] = (int)idx;
+				c->map_slot[c->fix_cnt++] = c->map_cnt;
+			}
+			if (*p == ',')
+				p++;
+		}
+		c->map_cnt++;
+	}
+}
+
+static int expect_of(int r)
+{
+	return r == 1 || r == 3 ? V_ACCEPT : r == 2 ? V_REJECT : V_NONE;
+}
+
+/* One line of extract.sh's output (see tests/kernel/selftest/dump.c for the format). */
+static int parse_line(char *line)
+{
+	char *f[11];
+	int n = 0;
+	struct kt_case *c;
+	size_t hexlen;
+
+	for (char *p = line; n < 11; n++) {
+		f[n] = p;
+		p = n < 10 ? strchr(p, '\t') : NULL;
+		if (!p)
+			break;
+		*p++ = 0;
+	}
+	if (n < 10)
+		return -1;
+	f[10][strcspn(f[10], "\n")] = 0;
+	c = case_new();
+	snprintf(c->name, sizeof(c->name), "%s#%s", f[0], f[1]);
+	snprintf(c->descr, sizeof(c->descr), "%s", f[10]);
+	c->type = (uint32_t)strtoul(f[2], NULL, 10);
+	if (!c->type)
+		c->type = BPF_PROG_TYPE_SOCKET_FILTER; /* as test_verifier does */
+	c->flags = (uint32_t)strtoul(f[3], NULL, 10);
+	c->attach = (uint32_t)strtoul(f[4], NULL, 10);
+	c->expect = expect_of(atoi(f[5]));
+	c->expect_unpriv = expect_of(atoi(f[6]));
+	if (c->expect_unpriv == V_NONE)
+		c->expect_unpriv = c->expect;
+	if (strcmp(f[7], "-"))
+		snprintf(c->skip, sizeof(c->skip), "%s", f[7]);
+	hexlen = strlen(f[9]);
+	c->cnt = hexlen / 16;
+	c->insns = calloc(c->cnt ? c->cnt : 1, sizeof(struct bpf_insn));
+	if (!c->insns)
+		return -1;
+	for (size_t i = 0; i < c->cnt * 8; i++)
+		((unsigned char *)c->insns)[i] =
+			(unsigned char)(hexnib(f[9][2 * i]) << 4 | hexnib(f[9][2 * i + 1]));
+	parse_fixups(c, f[8]);
+	return 0;
+}
+
+static size_t load_selftests(const char *build)
+{
+	char cmd[1024], path[1024], *line = NULL;
+	size_t cap = 0, before = ncases;
+	FILE *p, *f;
+
+	snprintf(cmd, sizeof(cmd), "bash tests/kernel/extract.sh '%s' 2>&1", build);
+	p = popen(cmd, "r");
+	if (!p || !fgets(path, sizeof(path), p)) {
+		if (p)
+			pclose(p);
+		SKIP("Linux selftests: extract.sh produced nothing");
+		return 0;
+	}
+	{
+		char rest[512];
+
+		while (fgets(rest, sizeof(rest), p))
+			fputs(rest, stdout);
+	}
+	if (pclose(p) != 0) {
+		SKIP("Linux selftests not available: %s", strtok(path, "\n"));
+		return 0;
+	}
+	path[strcspn(path, "\n")] = 0;
+	f = fopen(path, "r");
+	if (!CHECK(f != NULL, "cannot open %s", path))
+		return 0;
+	while (getline(&line, &cap, f) > 0)
+		CHECK(parse_line(line) == 0, "malformed case line in %s", path);
+	free(line);
+	fclose(f);
+	return ncases - before;
+}
+
+/* ---- Random well-formed programs -------------------------------------------------------- */
+
+static uint64_t rng_state;
+
+static uint32_t rnd(uint32_t n)
+{
+	rng_state ^= rng_state << 13;
+	rng_state ^= rng_state >> 7;
+	rng_state ^= rng_state << 17;
+	return n ? (uint32_t)(rng_state % n) : 0;
+}
+
+#define INSN(c, d, s, o, i)                                                                     \
+	((struct bpf_insn){ .code = (c), .dst_reg = (d), .src_reg = (s), .off = (o), .imm = (i) })
+
+/* Interesting immediates: edges of the 32/64-bit ranges and small values. */
+static int32_t rnd_imm(void)
+{
+	static const int32_t edge[] = { 0, 1, -1, 2, 7, 8, 16, 63, 64, 255, 0x7fffffff,
+					(int32_t)0x80000000, 0xffff, -8, -512, 4096 };
+
+	return rnd(3) ? edge[rnd(sizeof(edge) / sizeof(edge[0]))] : (int32_t)rnd(0xffffffffu);
+}
+
+/*
+ * A socket filter of 8..40 instructions: ALU on scalars and pointers, stack stores and loads,
+ * context loads, forward conditional jumps, helper calls without arguments, then exit. Only
+ * forward jumps: no loops, so nothing can make the kernel's verifier work hard.
+ */
+static void gen_random(struct kt_case *c, unsigned n)
+{
+	static const uint8_t alu_ops[] = { BPF_ADD, BPF_SUB, BPF_MUL, BPF_DIV, BPF_OR, BPF_AND,
+					   BPF_LSH, BPF_RSH, BPF_MOD, BPF_XOR, BPF_MOV, BPF_ARSH };
+	static const uint8_t jmp_ops[] = { BPF_JEQ, BPF_JGT, BPF_JGE, BPF_JSET, BPF_JNE, BPF_JSGT,
+					   BPF_JSGE, BPF_JLT, BPF_JLE, BPF_JSLT, BPF_JSLE };
+	static const uint8_t sizes[] = { BPF_B, BPF_H, BPF_W, BPF_DW };
+	size_t len = 8 + rnd(33), i = 0;
+	struct bpf_insn *p = calloc(len, sizeof(*p));
+
+	if (!p)
+		exit(2);
+	snprintf(c->name, sizeof(c->name), "random#%u", n);
+	snprintf(c->descr, sizeof(c->descr), "seed-derived program %u", n);
+	c->type = BPF_PROG_TYPE_SOCKET_FILTER;
+	c->expect = c->expect_unpriv = V_NONE;
+	p[i++] = INSN(BPF_ALU64 | BPF_MOV | BPF_X, 6, 1, 0, 0); /* r6 = ctx */
+	for (unsigned r = 0; r < 10; r++)
+		if (r != 1 && r != 6 && rnd(3))
+			if (i < len - 2)
+				p[i++] = INSN(BPF_ALU64 | BPF_MOV | BPF_K, r, 0, 0, rnd_imm());
+	while (i < len - 2) {
+		uint8_t dst = (uint8_t)rnd(10), src = (uint8_t)rnd(11), sz = sizes[rnd(4)];
+		int16_t soff = (int16_t)(-8 * (int)(1 + rnd(8)) + (rnd(8) ? 0 : (int)rnd(8)));
+
+		switch (rnd(10)) {
+		case 0:
+		case 1:
+			p[i++] = INSN((rnd(2) ? BPF_ALU64 : BPF_ALU) | alu_ops[rnd(12)] | BPF_K, dst,
+				      0, 0, rnd_imm());
+			break;
+		case 2:
+			p[i++] = INSN((rnd(2) ? BPF_ALU64 : BPF_ALU) | alu_ops[rnd(12)] | BPF_X, dst,
+				      src, 0, 0);
+			break;
+		case 3: /* store to the stack */
+			if (rnd(2))
+				p[i++] = INSN(BPF_ST | BPF_MEM | sz, 10, 0, soff, rnd_imm());
+			else
+				p[i++] = INSN(BPF_STX | BPF_MEM | sz, 10, src, soff, 0);
+			break;
+		case 4: /* load from the stack */
+			p[i++] = INSN(BPF_LDX | BPF_MEM | sz, dst, 10, soff, 0);
+			break;
+		case 5: /* context load: __sk_buff fields, sometimes off the end or misaligned */
+			p[i++] = INSN(BPF_LDX | BPF_MEM | (rnd(4) ? BPF_W : sz), dst, 6,
+				      (int16_t)(rnd(4) ? 4 * rnd(48) : rnd(200)), 0);
+			break;
+		case 6: { /* forward conditional jump, landing on or before the last exit */
+			size_t room = len - 1 - i - 1;
+			int16_t off = (int16_t)(room ? rnd((uint32_t)room + 1) : 0);
+
+			if (rnd(2))
+				p[i++] = INSN((rnd(3) ? BPF_JMP : BPF_JMP32) | jmp_ops[rnd(11)] | BPF_K,
+					      dst, 0, off, rnd_imm());
+			else
+				p[i++] = INSN((rnd(3) ? BPF_JMP : BPF_JMP32) | jmp_ops[rnd(11)] | BPF_X,
+					      dst, src, off, 0);
+			break;
+		}
+		case 7: /* pointer arithmetic on a stack pointer, then use it */
+			p[i++] = INSN(BPF_ALU64 | BPF_MOV | BPF_X, dst, 10, 0, 0);
+			if (i < len - 2)
+				p[i++] = INSN(BPF_ALU64 | BPF_ADD | BPF_K, dst, 0, 0, soff);
+			break;
+		case 8: /* helper call without arguments: clobbers r1..r5 */
+			p[i++] = INSN(BPF_JMP | BPF_CALL, 0, 0, 0,
+				      rnd(2) ? BPF_FUNC_get_prandom_u32 : BPF_FUNC_ktime_get_ns);
+			break;
+		default: /* copy a register (pointer or scalar) */
+			p[i++] = INSN(BPF_ALU64 | BPF_MOV | BPF_X, dst, src, 0, 0);
+			break;
+		}
+	}
+	if (rnd(8))
+		p[i++] = INSN(BPF_ALU64 | BPF_MOV | BPF_K, 0, 0, 0, (int32_t)rnd(3));
+	p[i++] = INSN(BPF_JMP | BPF_EXIT, 0, 0, 0, 0);
+	c->insns = p;
+	c->cnt = i;
+}
+
+/* ---- The kernel side -------------------------------------------------------------------- */
+
+static uint32_t kernel_prog_flags(const struct kt_case *c)
+{
+	uint32_t f = 0;
+
+	if (c->flags & 2) /* F_LOAD_WITH_STRICT_ALIGNMENT */
+		f |= BPF_F_STRICT_ALIGNMENT;
+	if (c->flags & 1) /* F_NEEDS_EFFICIENT_UNALIGNED_ACCESS */
+		f |= BPF_F_ANY_ALIGNMENT;
+	return f | (c->flags & ~3u); /* other bits are prog_flags themselves, as test_verifier */
+}
+
+static int kernel_maps_ready(struct kt_case *c)
+{
+	for (int m = 0; m < c->map_cnt; m++) {
+		const struct kt_map_kind *k = &kinds[c->map_kind[m]];
+		int *fd = &kind_fd[c->map_kind[m]];
+
+		if (*fd <= 0)
+			*fd = kbpf_map_create(k->type, k->key, k->value,
+					      k->type == BPF_MAP_TYPE_RINGBUF ?
+						      (uint32_t)getpagesize() : k->max, k->flags);
+		if (*fd < 0) {
+			snprintf(c->skip, sizeof(c->skip), "kernel cannot create %s: %s", k->name,
+				 strerror(-*fd));
+			return 0;
+		}
+	}
+	return 1;
+}
+
+/* Result of one kernel load, as written by the (possibly unprivileged) child. */
+struct kres {
+	int verdict;
+	char reason[240];
+};
+
+static void kernel_one(struct kt_case *c, struct kres *out)
+{
+	struct bpf_insn *insns = malloc((c->cnt ? c->cnt : 1) * sizeof(*insns));
+	static char log[1 << 20];
+	struct kbpf_result r;
+
+	if (!insns) {
+		out->verdict = V_NA;
+		return;
+	}
+	memcpy(insns, c->insns, c->cnt * sizeof(*insns));
+	for (int i = 0; i < c->fix_cnt; i++)
+		insns[c->map_insn[i]].imm = kind_fd[c->map_kind[c->map_slot[i]]];
+	if (kbpf_prog_load(insns, c->cnt, c->type, kernel_prog_flags(c), c->attach, "GPL", 0, log,
+			   sizeof(log), &r)) {
+		out->verdict = V_NA;
+		snprintf(out->reason, sizeof(out->reason), "not sent: %zu instructions", c->cnt);
+	} else {
+		out->verdict = r.accepted ? V_ACCEPT : V_REJECT;
+		snprintf(out->reason, sizeof(out->reason), "%s", r.accepted ? "" : r.reason);
+	}
+	free(insns);
+}
+
+/*
+ * Run every runnable case through the kernel, privileged in this process, unprivileged in a
+ * child that keeps only CAP_BPF and CAP_NET_ADMIN (its results come back through shared memory).
+ */
+static void kernel_run_all(int mode)
+{
+	struct kres *res = mmap(NULL, ncases * sizeof(*res), PROT_READ | PROT_WRITE,
+				MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	pid_t pid;
+	int status = 0;
+
+	if (res == MAP_FAILED) {
+		CHECK(0, "mmap: %s", strerror(errno));
+		return;
+	}
+	memset(res, 0, ncases * sizeof(*res));
+	for (size_t i = 0; i < ncases; i++)
+		if (!cases[i].skip[0])
+			kernel_maps_ready(&cases[i]);
+	if (mode == 0) {
+		for (size_t i = 0; i < ncases; i++)
+			if (!cases[i].skip[0])
+				kernel_one(&cases[i], &res[i]);
+	} else {
+		fflush(stdout);
+		pid = fork();
+		if (pid == 0) {
+			int err = kbpf_drop_to_unpriv();
+
+			for (size_t i = 0; i < ncases; i++) {
+				if (cases[i].skip[0])
+					continue;
+				if (err) {
+					res[i].verdict = V_NA;
+					snprintf(res[i].reason, sizeof(res[i].reason),
+						 "cannot drop capabilities: %s", strerror(-err));
+					continue;
+				}
+				kernel_one(&cases[i], &res[i]);
+			}
+			_exit(0);
+		}
+		if (pid < 0 || waitpid(pid, &status, 0) != pid || !WIFEXITED(status))
+			CHECK(0, "unprivileged kernel child failed (status 0x%x)", status);
+	}
+	for (size_t i = 0; i < ncases; i++) {
+		cases[i].kv[mode] = res[i].verdict;
+		memcpy(cases[i].kreason[mode], res[i].reason, sizeof(res[i].reason));
+	}
+	munmap(res, ncases * sizeof(*res));
+}
+
+/* ---- The userbpf side ------------------------------------------------------------------- */
+
+static char ub_last_msg[240];
+
+static void ub_log_keep(void *user, int level, const char *msg)
+{
+	(void)user;
+	if (level == USERBPF_LOG_ERROR)
+		snprintf(ub_last_msg, sizeof(ub_last_msg), "%s", msg);
+}
+
+static void userbpf_one(struct userbpf_env *env, struct kt_case *c, int mode)
+{
+	struct userbpf_verify_stats st = { .sz = sizeof(st) };
+	struct userbpf_prog_opts o = {
+		.sz = sizeof(o),
+		.name = c->name,
+		.prog_type = c->type,
+		.license = "GPL",
+		.verify_flags = mode ? USERBPF_VERIFY_F_UNPRIV : 0,
+		.verify_stats = &st,
+	};
+	struct userbpf_prog *prog;
+	int *v = &c->uv[mode];
+	char *why = c->ureason[mode];
+
+	if (c->map_cnt) {
+		/* The maps API (issue 6) is not there yet: lddw map references cannot resolve. */
+		*v = V_NA;
+		snprintf(why, 240, "userbpf maps API not available yet");
+		return;
+	}
+	ub_last_msg[0] = 0;
+	prog = userbpf_prog_load(env, (const struct userbpf_insn *)c->insns, c->cnt, &o);
+	if (prog) {
+		*v = V_ACCEPT;
+		userbpf_prog_free(prog);
+		return;
+	}
+	switch (errno) {
+	case EACCES:
+	case EINVAL:
+	case E2BIG:
+		*v = V_REJECT;
+		break;
+	default:
+		*v = V_NA;
+		break;
+	}
+	snprintf(why, 240, "%s%s%.200s", strerror(errno), st.error[0] || ub_last_msg[0] ? ": " : "",
+		 st.error[0] ? st.error : ub_last_msg);
+	if (st.error_insn >= 0 && st.error[0]) {
+		size_t l = strlen(why);
+
+		snprintf(why + l, 240 - l, " (insn %lld)", (long long)st.error_insn);
+	}
+}
+
+/* ---- Comparing ---------------------------------------------------------------------------- */
+
+static int is_policy(const char *reason)
+{
+	for (size_t i = 0; i < sizeof(policy_reasons) / sizeof(policy_reasons[0]); i++)
+		if (strstr(reason, policy_reasons[i]))
+			return 1;
+	return 0;
+}
+
+static enum kt_class classify(const struct kt_case *c, int mode)
+{
+	int k = c->kv[mode], u = c->uv[mode];
+
+	if (c->skip[0] || k == V_NA || k == V_NONE)
+		return C_SKIPPED;
+	if (u == V_NA || u == V_NONE)
+		return C_USERBPF_NA;
+	if (k == u)
+		return k == V_ACCEPT ? C_AGREE_ACCEPT : C_AGREE_REJECT;
+	if (k == V_ACCEPT)
+		return C_FALSE_REJECT;
+	return is_policy(c->kreason[mode]) ? C_POLICY_ACCEPT : C_UNSAFE_ACCEPT;
+}
+
+static const char *vname(int v)
+{
+	return v == V_ACCEPT ? "accept" : v == V_REJECT ? "reject" : "n/a";
+}
+
+/* Tally, list disagreements, assert the absence of unsafe accepts. */
+static void compare(const char *suite, size_t from, size_t to)
+{
+	static const char *const mode_name[2] = { "privileged", "unprivileged" };
+
+	for (int mode = 0; mode < 2; mode++) {
+		unsigned n[C_COUNT] = { 0 }, drift = 0, na_shown = 0, kacc = 0, krej = 0;
+
+		fprintf(report, "\n== %s, %s ==\n", suite, mode_name[mode]);
+		for (size_t i = from; i < to; i++) {
+			struct kt_case *c = &cases[i];
+			enum kt_class cl = classify(c, mode);
+			int want = mode ? c->expect_unpriv : c->expect;
+
+			n[cl]++;
+			kacc += c->kv[mode] == V_ACCEPT;
+			krej += c->kv[mode] == V_REJECT;
+			if (cl == C_SKIPPED) {
+				fprintf(report, "skipped  %s: %s\n", c->name,
+					c->skip[0] ? c->skip : c->kreason[mode]);
+				continue;
+			}
+			/* The selftests were written for 6.12; the running kernel may be newer. */
+			if (mode == 0 && want != V_NONE && want != c->kv[mode]) {
+				drift++;
+				fprintf(report, "drift    %s \"%s\": selftest expects %s, Linux %s (%s)\n",
+					c->name, c->descr, vname(want), vname(c->kv[mode]),
+					c->kreason[mode]);
+			}
+			if (cl == C_USERBPF_NA) {
+				if (na_shown++ < 3 || c->map_cnt == 0)
+					fprintf(report, "n/a      %s: userbpf: %s\n", c->name,
+						c->ureason[mode]);
+				continue;
+			}
+			if (cl == C_AGREE_ACCEPT || cl == C_AGREE_REJECT) {
+				CHECK(1, "agree");
+				continue;
+			}
+			fprintf(report, "%-8s %s \"%s\": Linux %s%s%s; userbpf %s%s%s\n",
+				cl == C_FALSE_REJECT ? "falserej" : cl == C_POLICY_ACCEPT ? "policy"
+											 : "UNSAFE",
+				c->name, c->descr, vname(c->kv[mode]), c->kreason[mode][0] ? ": " : "",
+				c->kreason[mode], vname(c->uv[mode]), c->ureason[mode][0] ? ": " : "",
+				c->ureason[mode]);
+			CHECK(cl != C_UNSAFE_ACCEPT,
+			      "unsafe accept (%s) %s \"%s\": Linux rejects (%s), userbpf accepts",
+			      mode_name[mode], c->name, c->descr, c->kreason[mode]);
+		}
+		printf("NOTE %s, %s: %zu cases:", suite, mode_name[mode], to - from);
+		fprintf(report, "-- totals:");
+		for (int k = 0; k < C_COUNT; k++) {
+			printf(" %s %u%s", class_name[k], n[k], k + 1 < C_COUNT ? "," : "");
+			fprintf(report, " %s %u%s", class_name[k], n[k], k + 1 < C_COUNT ? "," : "");
+		}
+		printf("\n");
+		fprintf(report, "\n");
+		printf("NOTE %s, %s: Linux accepts %u, rejects %u\n", suite, mode_name[mode], kacc,
+		       krej);
+		if (mode == 0)
+			printf("NOTE %s: Linux %s differs from the selftests' own expectation on %u\n",
+			       suite, kernel_release, drift);
+		if (n[C_USERBPF_NA] && n[C_USERBPF_NA] == to - from - n[C_SKIPPED])
+			printf("NOTE %s, %s: userbpf: N/A for every case (%s)\n", suite,
+			       mode_name[mode], cases[from].ureason[mode][0] ? cases[from].ureason[mode]
+									: "no verdict");
+		if (n[C_USERBPF_NA]) {
+			/* Counted once per case, without a line each. */
+			ub_test_skipped += n[C_USERBPF_NA] - 1;
+			SKIP("%s, %s: %u cases without a userbpf verdict (see report)", suite,
+			     mode_name[mode], n[C_USERBPF_NA]);
+		}
+	}
+}
+
+int main(void)
+{
+	const char *build = getenv("UB_BUILD") ? getenv("UB_BUILD") : "build";
+	const char *seed = getenv("UB_KT_SEED"), *nrand = getenv("UB_KT_RANDOM");
+	struct userbpf_env_opts eo = { .sz = sizeof(eo), .log_fn = ub_log_keep,
+				       .log_level = USERBPF_LOG_ERROR };
+	struct userbpf_env *env;
+	char why[256], path[1024];
+	struct utsname kernel;
+	size_t nself, nr = nrand ? strtoul(nrand, NULL, 10) : 2000;
+
+	signal(SIGPIPE, SIG_IGN);
+	if (!kbpf_available(why, sizeof(why))) {
+		SKIP("Linux as the oracle: %s", why);
+		return ub_test_done("kernel_verifier");
+	}
+	snprintf(path, sizeof(path), "%s/kernel", build);
+	mkdir(path, 0755);
+	uname(&kernel);
+	snprintf(path, sizeof(path), "%s/kernel/report.txt", build);
+	report = fopen(path, "w");
+	if (!CHECK(report != NULL, "cannot write %s", path))
+		return ub_test_done("kernel_verifier");
+	env = userbpf_env_new(&eo);
+	if (!CHECK(env != NULL, "userbpf_env_new"))
+		return ub_test_done("kernel_verifier");
+
+	nself = load_selftests(build);
+	rng_state = seed ? strtoull(seed, NULL, 0) : 0x5eed0f11b2f0001ull;
+	if (!rng_state)
+		rng_state = 1;
+	for (size_t i = 0; i < nr; i++)
+		gen_random(case_new(), (unsigned)i);
+
+	for (int mode = 0; mode < 2; mode++) {
+		kernel_run_all(mode);
+		for (size_t i = 0; i < ncases; i++)
+			if (!cases[i].skip[0] && cases[i].kv[mode] != V_NA)
+				userbpf_one(env, &cases[i], mode);
+	}
+	snprintf(kernel_release, sizeof(kernel_release), "%s", kernel.release);
+	fprintf(report, "userbpf verifier vs Linux %s; every disagreement below\n", kernel_release);
+	if (nself)
+		compare("Linux verifier selftests", 0, nself);
+	compare("random programs", nself, ncases);
+	printf("NOTE every disagreement: %s\n", path);
+	fclose(report);
+	userbpf_env_free(env);
+	for (size_t i = 0; i < ncases; i++)
+		free(cases[i].insns);
+	free(cases);
+	for (size_t k = 0; k < NKINDS; k++)
+		if (kind_fd[k] > 0)
+			close(kind_fd[k]);
+	return ub_test_done("kernel_verifier");
+}
