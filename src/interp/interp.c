@@ -1,22 +1,245 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-/* interp.c: placeholder until the interpreter lands (issue 2). */
+/*
+ * interp.c: the interpreter: predecodes a program into threaded form at load, and runs it on one
+ * of two instantiations of the loop in loop.h (checked for unverified programs, unchecked for
+ * verified ones).
+ */
 #include <errno.h>
+#include <string.h>
 
 #include "interp/interp.h"
+#include "isa/isa.h"
+
+#if __BYTE_ORDER__ != __ORDER_LITTLE_ENDIAN__
+#error "the interpreter's byte-order handlers assume a little-endian host"
+#endif
+
+#define UB_MAX_FRAMES USERBPF_MAX_FRAMES
+
+/*
+ * Division and modulo with Linux's rules (the kernel's interpreter and JITs agree):
+ *   x / 0 = 0, x % 0 = x (32-bit: the low half, zero-extended),
+ *   signed INT_MIN / -1 = INT_MIN (it wraps, like neg), INT_MIN % -1 = 0,
+ *   signed remainder takes the sign of the dividend (C's rule).
+ * Example: sdiv32 with dst = 0x80000000 and imm -1 gives dst = 0x80000000 (not a trap).
+ */
+static inline uint64_t udiv64(uint64_t a, uint64_t b)
+{
+	return b ? a / b : 0;
+}
+
+static inline uint64_t umod64(uint64_t a, uint64_t b)
+{
+	return b ? a % b : a;
+}
+
+static inline uint64_t udiv32(uint32_t a, uint32_t b)
+{
+	return b ? a / b : 0;
+}
+
+static inline uint64_t umod32(uint32_t a, uint32_t b)
+{
+	return b ? a % b : a;
+}
+
+static inline uint64_t sdiv64(uint64_t a, uint64_t b)
+{
+	if (!b)
+		return 0;
+	if (b == (uint64_t)-1)
+		return -a;
+	return (uint64_t)((int64_t)a / (int64_t)b);
+}
+
+static inline uint64_t smod64(uint64_t a, uint64_t b)
+{
+	if (!b)
+		return a;
+	if (b == (uint64_t)-1)
+		return 0;
+	return (uint64_t)((int64_t)a % (int64_t)b);
+}
+
+static inline uint64_t sdiv32(uint32_t a, uint32_t b)
+{
+	if (!b)
+		return 0;
+	if (b == (uint32_t)-1)
+		return (uint32_t)-a;
+	return (uint32_t)((int32_t)a / (int32_t)b);
+}
+
+static inline uint64_t smod32(uint32_t a, uint32_t b)
+{
+	if (!b)
+		return a;
+	if (b == (uint32_t)-1)
+		return 0;
+	return (uint32_t)((int32_t)a % (int32_t)b);
+}
+
+/* Is [a, a + n) inside one of the program's extra regions (map values)? Checked runs only. */
+static inline int in_extra(const struct ub_interp *ip, uint64_t a, uint64_t n)
+{
+	for (size_t i = 0; i < ip->region_cnt; i++)
+		if (ip->regions[i].len >= n && a - ip->regions[i].lo <= ip->regions[i].len - n)
+			return 1;
+	return 0;
+}
+
+#define UB_CHECKED 1
+#define UB_LOOP loop_checked
+#include "interp/loop.h"
+#undef UB_CHECKED
+#undef UB_LOOP
+
+#define UB_CHECKED 0
+#define UB_LOOP loop_fast
+#include "interp/loop.h"
+#undef UB_CHECKED
+#undef UB_LOOP
+
+/*
+ * The 64-bit value of the lddw at pc. Map references become the map object (Linux: the
+ * kernel's struct bpf_map pointer); values that need parts not built yet are refused.
+ */
+static int resolve_lddw(struct userbpf_prog *prog, size_t pc, uint64_t *val)
+{
+	const struct userbpf_insn *in = &prog->insns[pc];
+	struct ub_log *log = &prog->env->log;
+
+	switch (in->src_reg) {
+	case USERBPF_PSEUDO_IMM64:
+		*val = ub_isa_imm64(in);
+		return 0;
+	case USERBPF_PSEUDO_MAP_FD:
+	case USERBPF_PSEUDO_MAP_IDX:
+		if (in->imm < 0 || (size_t)in->imm >= prog->map_cnt) {
+			ub_err(log, "%s: insn %zu: lddw refers to map %d, but the program has %zu "
+			       "map%s", prog->name, pc, in->imm, prog->map_cnt,
+			       prog->map_cnt == 1 ? "" : "s");
+			return -EINVAL;
+		}
+		*val = (uint64_t)(uintptr_t)prog->maps[in->imm];
+		return 0;
+	case USERBPF_PSEUDO_MAP_VALUE:
+	case USERBPF_PSEUDO_MAP_IDX_VALUE:
+		ub_err(log, "%s: insn %zu: lddw of a map value address (map %d + %d) is not "
+		       "supported yet: the maps module does not expose value addresses", prog->name,
+		       pc, in->imm, in[1].imm);
+		return -ENOTSUP;
+	case USERBPF_PSEUDO_BTF_ID:
+		ub_err(log, "%s: insn %zu: lddw of a host variable by BTF id %d is not supported: "
+		       "no host variables are registered", prog->name, pc, in->imm);
+		return -ENOTSUP;
+	case USERBPF_PSEUDO_FUNC:
+		ub_err(log, "%s: insn %zu: lddw of a callback address (func %+d) is not supported: "
+		       "no helper takes callbacks yet", prog->name, pc, in->imm);
+		return -ENOTSUP;
+	default:
+		return UB_BUG(log, "%s: insn %zu: lddw with pseudo source %u passed validation",
+			      prog->name, pc, in->src_reg);
+	}
+}
+
+int ub_interp_prepare_as(struct userbpf_prog *prog, int checked)
+{
+	struct userbpf_env *env = prog->env;
+	ub_interp_loop_fn loop = checked ? loop_checked : loop_fast;
+	const void *const *labels;
+	struct ub_interp *ip;
+	size_t calls = 0, k = 0;
+	int err;
+
+	ub_interp_release(prog);
+	loop(NULL, NULL, NULL, 0, NULL, NULL, &labels);
+	for (size_t pc = 0; pc < prog->cnt; pc++)
+		if (prog->insns[pc].code == (USERBPF_JMP | USERBPF_CALL) &&
+		    prog->insns[pc].src_reg == USERBPF_CALL_HELPER)
+			calls++;
+	ip = ub_zalloc(env, sizeof(*ip) + prog->cnt * sizeof(ip->code[0]));
+	if (!ip)
+		return -ENOMEM;
+	ip->fns = ub_zalloc(env, (calls ? calls : 1) * sizeof(*ip->fns));
+	if (!ip->fns) {
+		ub_free(env, ip);
+		return -ENOMEM;
+	}
+	ip->loop = loop;
+	ip->checked = checked;
+	ip->cnt = prog->cnt;
+	ip->fn_cnt = calls;
+	prog->interp = ip;
+
+	for (size_t pc = 0; pc < prog->cnt; pc++) {
+		const struct userbpf_insn *in = &prog->insns[pc];
+		struct ub_xinsn *x = &ip->code[pc];
+		int id = ub_isa_decode(in);
+
+		if (id == UB_I_INVALID) {
+			err = UB_BUG(&env->log, "%s: insn %zu: undecodable after validation",
+				     prog->name, pc);
+			goto fail;
+		}
+		*x = (struct ub_xinsn){ labels[id], in->dst_reg, in->src_reg, in->off, in->imm };
+		if (id == UB_I_CALL_HELPER) {
+			uint32_t hid = (uint32_t)in->imm;
+
+			/* Unknown helpers fail when called, naming the instruction. */
+			ip->fns[k] = hid < USERBPF_MAX_HELPER_ID ? env->helpers[hid].fn : NULL;
+			x->imm = (int32_t)k++;
+		} else if (ub_insn_table[id].fmt == UB_F_LDDW) {
+			uint64_t v;
+
+			err = resolve_lddw(prog, pc, &v);
+			if (err)
+				goto fail;
+			x->imm = (int32_t)(uint32_t)v;
+			pc++;
+			ip->code[pc] = (struct ub_xinsn){ labels[UB_I_COUNT], 0, 0, 0,
+							  (int32_t)(uint32_t)(v >> 32) };
+		}
+	}
+	return 0;
+fail:
+	ub_interp_release(prog);
+	return err;
+}
 
 int ub_interp_prepare(struct userbpf_prog *prog)
 {
-	(void)prog;
-	return 0;
+	return ub_interp_prepare_as(prog, !!(prog->flags & USERBPF_PROG_F_UNVERIFIED));
 }
 
 void ub_interp_release(struct userbpf_prog *prog)
 {
-	(void)prog;
+	struct ub_interp *ip = prog->interp;
+
+	if (!ip)
+		return;
+	ub_free(prog->env, ip->fns);
+	ub_free(prog->env, ip);
+	prog->interp = NULL;
 }
 
 int ub_interp_run(const struct userbpf_prog *prog, void *mem, size_t len, uint64_t *retval)
 {
-	(void)prog, (void)mem, (void)len, (void)retval;
-	return -ENOTSUP;
+	const struct ub_interp *ip = prog->interp;
+
+	if (__builtin_expect(!ip, 0))
+		return UB_BUG(&prog->env->log, "%s: run before the interpreter was prepared",
+			      prog->name);
+	return ip->loop(prog, ip, mem, len, retval, NULL, NULL);
+}
+
+int ub_interp_run_counted(const struct userbpf_prog *prog, void *mem, size_t len,
+			  uint64_t *retval, uint64_t *executed)
+{
+	const struct ub_interp *ip = prog->interp;
+
+	if (!ip || !ip->checked)
+		return -EINVAL;
+	*executed = 0;
+	return ip->loop(prog, ip, mem, len, retval, executed, NULL);
 }
