@@ -130,6 +130,25 @@ static int check_fields(const struct userbpf_insn *insn, size_t pc, int id, stru
 	const struct ub_insn_info *r = &ub_insn_table[id];
 	uint8_t uses = ub_fmt_info[r->fmt].uses;
 
+	if (r->fmt == UB_F_CALLX) {
+		/* Standard: register in dst, imm 0. LLVM before 19 (clang 14): in imm, dst 0. */
+		if (insn->dst_reg && insn->imm) {
+			ub_err(log, "insn %zu (callx): target register given twice (dst r%u, imm %d)",
+			       pc, insn->dst_reg, insn->imm);
+			return -EINVAL;
+		}
+		if (ub_isa_callx_reg(insn) >= USERBPF_REG_10) {
+			ub_err(log, "insn %zu (callx): invalid call target register r%d", pc,
+			       insn->dst_reg ? insn->dst_reg : insn->imm);
+			return -EINVAL;
+		}
+		if (insn->src_reg || insn->off) {
+			ub_err(log, "insn %zu (callx): reserved field %s must be 0", pc,
+			       insn->src_reg ? "src_reg" : "off");
+			return -EINVAL;
+		}
+		return 0;
+	}
 	if (insn->dst_reg > 10) {
 		ub_err(log, "insn %zu: invalid register r%u (dst)", pc, insn->dst_reg);
 		return -EINVAL;
@@ -166,10 +185,6 @@ static int check_fields(const struct userbpf_insn *insn, size_t pc, int id, stru
 	if (r->fmt == UB_F_ATOMIC && (r->mval & USERBPF_FETCH) && r->mval != USERBPF_CMPXCHG &&
 	    insn->src_reg == USERBPF_REG_10) {
 		ub_err(log, "insn %zu (%s): frame pointer r10 is read only", pc, r->cname);
-		return -EINVAL;
-	}
-	if (r->fmt == UB_F_CALLX && insn->dst_reg == USERBPF_REG_10) {
-		ub_err(log, "insn %zu (callx): r10 cannot hold a call target", pc);
 		return -EINVAL;
 	}
 	return 0;
@@ -221,8 +236,11 @@ int ub_isa_validate(const struct userbpf_insn *insns, size_t cnt, struct ub_log 
 				       "registers and off 0", pc, pc + 1);
 				return -EINVAL;
 			}
-			if (insn->src_reg == USERBPF_PSEUDO_MAP_FD && hi->imm) {
-				ub_err(log, "insn %zu (lddw map_fd): upper imm must be 0", pc);
+			if ((insn->src_reg == USERBPF_PSEUDO_MAP_FD ||
+			     insn->src_reg == USERBPF_PSEUDO_MAP_IDX ||
+			     insn->src_reg == USERBPF_PSEUDO_FUNC) && hi->imm) {
+				ub_err(log, "insn %zu (lddw %s): upper imm must be 0, is %d", pc,
+				       ub_insn_table[id].op, hi->imm);
 				return -EINVAL;
 			}
 			pc++;

@@ -108,4 +108,40 @@ int ub_isa_validate(const struct userbpf_insn *insns, size_t cnt, struct ub_log 
 
 #define UB_MAX_INSNS (1u << 20) /* Linux's BPF_COMPLEXITY_LIMIT_INSNS */
 
+/*
+ * Target register of a callx (code 0x8d). The standard encoding (GCC, LLVM 19+,
+ * bpf_conformance) puts it in dst_reg with imm 0; LLVM up to 18 (clang 14 here) puts it in imm
+ * with dst_reg 0. The validator accepts both; every engine must read the register through this.
+ */
+static inline unsigned ub_isa_callx_reg(const struct userbpf_insn *insn)
+{
+	return insn->dst_reg ? insn->dst_reg : (unsigned)insn->imm;
+}
+
+/* ==== Disassembly of one instruction (src/isa/disasm.c) ==================================== */
+
+#define UB_DIS_CONF   0x1 /* bpf_conformance syntax ("ldxw %r0, [%r1+4]") */
+#define UB_DIS_KERNEL 0x2 /* Linux verifier log flavour: "(61) r2 = *(u32 *)(r1 +0)" */
+
+struct ub_disasm_ctx {
+	unsigned flags; /* UB_DIS_* */
+	/* Optional, Linux log flavour: name of helper `id` ("bpf_map_lookup_elem") or NULL. */
+	const char *(*helper_name)(void *user, int32_t id);
+	void *user;
+	/* Optional: label_at[t] != 0 makes jump target t print as the label "L<t>" (cnt entries). */
+	const uint8_t *label_at;
+	size_t cnt;
+};
+
+/*
+ * Format the instruction at insns[0], whose index in the program is pc, into buf with snprintf
+ * rules (truncated, NUL-terminated when size > 0). avail is how many slots are readable from
+ * insns (an lddw reads two). *slots (may be NULL) receives the slots printed: 2 for a complete
+ * lddw, else 1. Encodings that no row describes exactly print as ".insn 0x<16 hex digits>"
+ * (the slot as a little-endian 64-bit number), so the text always assembles back to the same
+ * bytes. ctx may be NULL (pseudo-C, no labels). Returns the length of the full text.
+ */
+int ub_disasm_insn(const struct userbpf_insn *insns, size_t avail, size_t pc,
+		   const struct ub_disasm_ctx *ctx, char *buf, size_t size, unsigned *slots);
+
 #endif /* UB_ISA_H */
