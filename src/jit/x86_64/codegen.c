@@ -644,9 +644,14 @@ static void emit_ld_pkt(struct ub_jit *j, struct ub_x86_out *o, const struct use
 {
 	int size = (int)ub_isa_mem_size(ub_isa_decode(in));
 
-	ub_x86_mov_imm64(o, X_R10, (uint64_t)(int64_t)in->imm);
-	if (ind)
-		ub_x86_rr(o, X_W, 0x01, reg_map[in->src_reg], X_R10);
+	if (ind) {
+		/* Linux: offset = (s32)((u32)src + (u32)imm) */
+		mov32(o, X_R10, reg_map[in->src_reg]);
+		ub_x86_alu_ri(o, 0, 0, X_R10, in->imm);
+		ub_x86_rr(o, X_W, 0x63, X_R10, X_R10); /* movsxd r10, r10d */
+	} else {
+		ub_x86_mov_imm64(o, X_R10, (uint64_t)(int64_t)in->imm);
+	}
 	ub_x86_rr(o, X_W, 0x85, X_R10, X_R10);
 	emit_jump(j, o, X_CC_S, j->stub, 1);
 	ub_x86_rm(o, X_W, 0x8d, X_R11, X_R10, size);     /* lea r11, [r10 + size] */
