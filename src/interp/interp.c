@@ -189,6 +189,10 @@ int ub_interp_prepare_as(struct userbpf_prog *prog, int checked)
 			/* Unknown helpers fail when called, naming the instruction. */
 			ip->fns[k] = hid < USERBPF_MAX_HELPER_ID ? env->helpers[hid].fn : NULL;
 			x->imm = (int32_t)k++;
+		} else if (id == UB_I_CALLX) {
+			/* Both encodings (register in dst, or in imm as LLVM < 19 emits it). */
+			x->dst = (uint8_t)ub_isa_callx_reg(in);
+			x->imm = 0;
 		} else if (ub_insn_table[id].fmt == UB_F_LDDW) {
 			uint64_t v;
 
