@@ -20,7 +20,7 @@ CFLAGS  += -fsanitize=$(SAN) -fno-omit-frame-pointer -fno-sanitize-recover=all
 LDFLAGS += -fsanitize=$(SAN)
 endif
 # Libraries the library itself needs (the loader, the JIT disassembler and pcap tools add theirs).
-LIBDEPS := -pthread -lelf -lz -lcapstone
+LIBDEPS := -pthread -lelf -lz -lcapstone -lbpf
 
 LIB_SRCS  := $(sort $(shell find src -name '*.c'))
 LIB_OBJS  := $(LIB_SRCS:%.c=$(BUILD)/%.o)
@@ -73,6 +73,16 @@ $(BUILD)/tests/%: tests/%.c tests/test.h $(STATIC)
 $(BUILD)/tests/%: tests/kernel/%.c tests/kernel/kbpf.h tests/test.h $(STATIC)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -Itests -Itests/kernel -o $@ $< $(STATIC) $(LDFLAGS) $(LIBDEPS) -lbpf -lm
+
+# The loader's corpus: tests/progs/*.bpf.c compiled by clang at test time (tests find them in
+# $(BUILD)/progs/).
+PROG_SRCS := $(sort $(wildcard tests/progs/*.bpf.c))
+PROG_OBJS := $(PROG_SRCS:tests/progs/%.c=$(BUILD)/progs/%.o)
+BPF_CFLAGS := -O2 -g -target bpf -D__TARGET_ARCH_x86 -I/usr/include/$(shell uname -m)-linux-gnu
+$(BUILD)/progs/%.bpf.o: tests/progs/%.bpf.c
+	@mkdir -p $(dir $@)
+	$(CLANG) $(BPF_CFLAGS) -c $< -o $@
+test: $(PROG_OBJS)
 
 test: all $(TEST_BINS)
 	BUILD=$(BUILD) SAN=$(SAN) bash tests/run.sh
