@@ -25,13 +25,13 @@ cases=$OUT/verifier_cases.txt
 mkdir -p "$OUT/src" "$OUT/gen"
 
 # Extract once per tarball (about 10 s: xz has to read the whole archive).
-if [ ! -f "$OUT/src/.done" ] || [ "$TARBALL" -nt "$OUT/src/.done" ]; then
+if [ ! -f "$OUT/src/.done-v2" ] || [ "$TARBALL" -nt "$OUT/src/.done-v2" ]; then
 	tar -xJf "$TARBALL" -C "$OUT/src" --wildcards "$sel/verifier/*.c" "$sel/progs/verifier_*.c" \
-		"$sel/*.h" "$top/tools/include/linux/filter.h"
-	touch "$OUT/src/.done"
+		"$sel/*.h" "$top/tools/include/linux/filter.h" "$top/tools/include/uapi/*"
+	touch "$OUT/src/.done-v2"
 fi
 
-if [ ! -f "$cases" ] || [ "$OUT/src/.done" -nt "$cases" ] || [ "$HERE/selftest/dump.c" -nt "$cases" ] ||
+if [ ! -f "$cases" ] || [ "$OUT/src/.done-v2" -nt "$cases" ] || [ "$HERE/selftest/dump.c" -nt "$cases" ] ||
    [ "$HERE/selftest/bpf_test.h" -nt "$cases" ] || [ "$0" -nt "$cases" ]; then
 	inc=$OUT/gen/cases.inc
 	{

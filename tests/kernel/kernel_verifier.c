@@ -6,6 +6,8 @@
  *   - the Linux verifier selftests (the verifier directory's C files in Debian's linux-source
  *     package, turned into a case list at test time by tests/kernel/extract.sh; GPL, never
  *     stored here);
+ *   - the Linux verifier test programs (progs/verifier_*.c compiled with clang by
+ *     tests/kernel/build_progs.sh), each program of each object loaded alone through libbpf;
  *   - small random well-formed programs (seeded: UB_KT_SEED, UB_KT_RANDOM programs).
  * The assertion: no unsafe accept (userbpf accepts what Linux rejects for a safety reason).
  * Everything else (false rejects, policy differences, cases userbpf cannot run yet) is reported
@@ -17,6 +19,8 @@
 #include <sys/utsname.h>
 #include <sys/wait.h>
 
+#include <bpf/libbpf.h>
+#include <dirent.h>
 #include <userbpf/userbpf.h>
 
 #include "test.h"
@@ -69,6 +73,9 @@ struct kt_case {
 	/* Results: [0] privileged, [1] unprivileged. */
 	int kv[2], uv[2];
 	char kreason[2][240], ureason[2][240];
+	/* Programs of a clang-built object: loaded by name from this file. */
+	const char *obj_path;
+	char prog_name[64];
 };
 
 /* The maps the selftest fixups create (as test_verifier does; the sizes are what matters). */
@@ -240,6 +247,79 @@ static size_t load_selftests(const char *build)
 	return ncases - before;
 }
 
+static int libbpf_quiet(enum libbpf_print_level level, const char *fmt, va_list ap)
+{
+	(void)level, (void)fmt, (void)ap;
+	return 0;
+}
+
+/* Every program of every object build_progs.sh could compile becomes one case. */
+static size_t load_progs(const char *build)
+{
+	char cmd[1024], line[1200], dir[1024] = "";
+	unsigned ok = 0, total = 0;
+	size_t before = ncases;
+	struct dirent **ents;
+	FILE *p;
+	int n;
+
+	snprintf(cmd, sizeof(cmd), "bash tests/kernel/build_progs.sh '%s' 2>&1", build);
+	p = popen(cmd, "r");
+	if (!p) {
+		SKIP("Linux verifier test programs: cannot run build_progs.sh");
+		return 0;
+	}
+	while (fgets(line, sizeof(line), p))
+		if (sscanf(line, "%1023s %u %u", dir, &ok, &total) != 3)
+			fputs(line, stdout);
+	if (pclose(p) != 0 || !dir[0]) {
+		SKIP("Linux verifier test programs not available (clang, bpftool or sources missing)");
+		return 0;
+	}
+	printf("NOTE Linux verifier test programs: clang compiled %u of %u files\n", ok, total);
+	libbpf_set_print(libbpf_quiet);
+	n = scandir(dir, &ents, NULL, alphasort);
+	for (int i = 0; i < n; i++) {
+		size_t len = strlen(ents[i]->d_name);
+		char path[2048];
+		struct bpf_object *obj;
+		struct bpf_program *prog;
+
+		if (len < 3 || strcmp(ents[i]->d_name + len - 2, ".o")) {
+			free(ents[i]);
+			continue;
+		}
+		snprintf(path, sizeof(path), "%s/%s", dir, ents[i]->d_name);
+		obj = bpf_object__open_file(path, NULL);
+		if (!obj) {
+			SKIP("libbpf cannot open %s: %s", path, strerror(errno));
+			free(ents[i]);
+			continue;
+		}
+		bpf_object__for_each_program(prog, obj) {
+			struct kt_case *c = case_new();
+
+			c->obj_path = strdup(path);
+			snprintf(c->prog_name, sizeof(c->prog_name), "%s", bpf_program__name(prog));
+			snprintf(c->name, sizeof(c->name), "%.*s:%s", (int)(len - 2), ents[i]->d_name,
+				 c->prog_name);
+			snprintf(c->descr, sizeof(c->descr), "%s", bpf_program__section_name(prog));
+			c->type = bpf_program__type(prog);
+			c->expect = c->expect_unpriv = V_NONE;
+			c->cnt = bpf_program__insn_cnt(prog);
+			c->insns = calloc(c->cnt ? c->cnt : 1, sizeof(struct bpf_insn));
+			if (c->insns && c->cnt)
+				memcpy(c->insns, bpf_program__insns(prog),
+				       c->cnt * sizeof(struct bpf_insn));
+		}
+		bpf_object__close(obj);
+		free(ents[i]);
+	}
+	if (n >= 0)
+		free(ents);
+	return ncases - before;
+}
+
 /* ---- Random well-formed programs -------------------------------------------------------- */
 
 static uint64_t rng_state;
@@ -388,12 +468,62 @@ struct kres {
 	char reason[240];
 };
 
+/* Load one program of a clang-built object through libbpf, with only that program enabled. */
+static void kernel_one_obj(struct kt_case *c, struct kres *out)
+{
+	static char log[1 << 20];
+	struct bpf_object *obj = bpf_object__open_file(c->obj_path, NULL);
+	struct bpf_program *p, *want = NULL;
+	struct kbpf_result r;
+	int err;
+
+	memset(&r, 0, sizeof(r));
+	if (!obj) {
+		out->verdict = V_NA;
+		snprintf(out->reason, sizeof(out->reason), "libbpf cannot open: %s", strerror(errno));
+		return;
+	}
+	bpf_object__for_each_program(p, obj) {
+		int me = !strcmp(bpf_program__name(p), c->prog_name);
+
+		bpf_program__set_autoload(p, me);
+		if (me)
+			want = p;
+	}
+	if (!want) {
+		out->verdict = V_NA;
+		snprintf(out->reason, sizeof(out->reason), "no program %s", c->prog_name);
+		bpf_object__close(obj);
+		return;
+	}
+	log[0] = 0;
+	bpf_program__set_log_buf(want, log, sizeof(log));
+	bpf_program__set_log_level(want, 1);
+	err = bpf_object__load(obj);
+	r.accepted = !err;
+	r.err = err < 0 ? -err : 0;
+	log[sizeof(log) - 1] = 0;
+	kbpf_parse_log(log, &r);
+	if (!r.accepted && !r.reason[0])
+		snprintf(r.reason, sizeof(r.reason), "load refused before verification: %s",
+			 strerror(r.err));
+	/* Refused before the verifier ran (maps, BTF, attach target): no verdict to compare. */
+	out->verdict = r.accepted ? V_ACCEPT : r.verified ? V_REJECT : V_NA;
+	snprintf(out->reason, sizeof(out->reason), "%s", r.accepted ? "" : r.reason);
+	bpf_object__close(obj);
+}
+
 static void kernel_one(struct kt_case *c, struct kres *out)
 {
 	struct bpf_insn *insns = malloc((c->cnt ? c->cnt : 1) * sizeof(*insns));
 	static char log[1 << 20];
 	struct kbpf_result r;
 
+	if (c->obj_path) {
+		free(insns);
+		kernel_one_obj(c, out);
+		return;
+	}
 	if (!insns) {
 		out->verdict = V_NA;
 		return;
@@ -490,6 +620,11 @@ static void userbpf_one(struct userbpf_env *env, struct kt_case *c, int mode)
 	int *v = &c->uv[mode];
 	char *why = c->ureason[mode];
 
+	if (c->obj_path) {
+		*v = V_NA;
+		snprintf(why, 240, "userbpf ELF loader not available yet");
+		return;
+	}
 	if (c->map_cnt) {
 		/* The maps API (issue 6) is not there yet: lddw map references cannot resolve. */
 		*v = V_NA;
@@ -558,7 +693,7 @@ static void compare(const char *suite, size_t from, size_t to)
 	static const char *const mode_name[2] = { "privileged", "unprivileged" };
 
 	for (int mode = 0; mode < 2; mode++) {
-		unsigned n[C_COUNT] = { 0 }, drift = 0, na_shown = 0, kacc = 0, krej = 0;
+		unsigned n[C_COUNT] = { 0 }, drift = 0, na_shown = 0, kacc = 0, krej = 0, nwant = 0;
 
 		fprintf(report, "\n== %s, %s ==\n", suite, mode_name[mode]);
 		for (size_t i = from; i < to; i++) {
@@ -575,6 +710,7 @@ static void compare(const char *suite, size_t from, size_t to)
 				continue;
 			}
 			/* The selftests were written for 6.12; the running kernel may be newer. */
+			nwant += want != V_NONE;
 			if (mode == 0 && want != V_NONE && want != c->kv[mode]) {
 				drift++;
 				fprintf(report, "drift    %s \"%s\": selftest expects %s, Linux %s (%s)\n",
@@ -611,7 +747,7 @@ static void compare(const char *suite, size_t from, size_t to)
 		fprintf(report, "\n");
 		printf("NOTE %s, %s: Linux accepts %u, rejects %u\n", suite, mode_name[mode], kacc,
 		       krej);
-		if (mode == 0)
+		if (mode == 0 && nwant)
 			printf("NOTE %s: Linux %s differs from the selftests' own expectation on %u\n",
 			       suite, kernel_release, drift);
 		if (n[C_USERBPF_NA] && n[C_USERBPF_NA] == to - from - n[C_SKIPPED])
@@ -636,7 +772,7 @@ int main(void)
 	struct userbpf_env *env;
 	char why[256], path[1024];
 	struct utsname kernel;
-	size_t nself, nr = nrand ? strtoul(nrand, NULL, 10) : 2000;
+	size_t nself, nprogs, nr = nrand ? strtoul(nrand, NULL, 10) : 2000;
 
 	signal(SIGPIPE, SIG_IGN);
 	if (!kbpf_available(why, sizeof(why))) {
@@ -655,6 +791,7 @@ int main(void)
 		return ub_test_done("kernel_verifier");
 
 	nself = load_selftests(build);
+	nprogs = load_progs(build);
 	rng_state = seed ? strtoull(seed, NULL, 0) : 0x5eed0f11b2f0001ull;
 	if (!rng_state)
 		rng_state = 1;
@@ -671,12 +808,16 @@ int main(void)
 	fprintf(report, "userbpf verifier vs Linux %s; every disagreement below\n", kernel_release);
 	if (nself)
 		compare("Linux verifier selftests", 0, nself);
-	compare("random programs", nself, ncases);
+	if (nprogs)
+		compare("Linux verifier test programs (clang)", nself, nself + nprogs);
+	compare("random programs", nself + nprogs, ncases);
 	printf("NOTE every disagreement: %s\n", path);
 	fclose(report);
 	userbpf_env_free(env);
-	for (size_t i = 0; i < ncases; i++)
+	for (size_t i = 0; i < ncases; i++) {
 		free(cases[i].insns);
+		free((void *)cases[i].obj_path);
+	}
 	free(cases);
 	for (size_t k = 0; k < NKINDS; k++)
 		if (kind_fd[k] > 0)
