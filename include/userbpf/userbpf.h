@@ -537,6 +537,224 @@ USERBPF_API int userbpf_prog_stats(const struct userbpf_prog *prog,
  */
 USERBPF_API int userbpf_env_enable_stats(struct userbpf_env *env, int enable);
 
+/* ==== Maps (src/maps) ======================================================================= */
+/*
+ * Maps follow Linux's semantics: types, flags and errors are Linux's (BPF_MAP_TYPE_*, BPF_ANY,
+ * BPF_F_*). A map belongs to its env (freed with it at the latest) and is reference-counted:
+ * each program using it holds a reference; userbpf_map_free() drops the creator's.
+ *
+ * Concurrency: lookups (from programs and from this API) take no lock; updates from any number
+ * of threads are safe and lose nothing. A hash-map element replaced or deleted while a program
+ * still holds a pointer to it stays readable until that run ends (epoch-based reclamation).
+ * Array values are updated in place, as in Linux: use atomic instructions on shared counters.
+ *
+ * Per-CPU maps keep one slot per possible CPU; a program uses the slot of the CPU its thread
+ * runs on (sched_getcpu(), read from the kernel's rseq area: no syscall). Two threads on one
+ * CPU share a slot, so per-CPU counters should still be updated atomically when threads can be
+ * preempted mid-update. The user view of a per-CPU value is userbpf_num_possible_cpus()
+ * slots, each value_size rounded up to 8 bytes (as libbpf).
+ */
+enum userbpf_map_type {
+	USERBPF_MAP_TYPE_HASH = 1,
+	USERBPF_MAP_TYPE_ARRAY = 2,
+	USERBPF_MAP_TYPE_PROG_ARRAY = 3,
+	USERBPF_MAP_TYPE_PERF_EVENT_ARRAY = 4,
+	USERBPF_MAP_TYPE_PERCPU_HASH = 5,
+	USERBPF_MAP_TYPE_PERCPU_ARRAY = 6,
+	USERBPF_MAP_TYPE_LRU_HASH = 9,
+	USERBPF_MAP_TYPE_LRU_PERCPU_HASH = 10,
+	USERBPF_MAP_TYPE_LPM_TRIE = 11,
+	USERBPF_MAP_TYPE_ARRAY_OF_MAPS = 12,
+	USERBPF_MAP_TYPE_HASH_OF_MAPS = 13,
+	USERBPF_MAP_TYPE_QUEUE = 22,
+	USERBPF_MAP_TYPE_STACK = 23,
+	USERBPF_MAP_TYPE_RINGBUF = 27,
+	USERBPF_MAP_TYPE_BLOOM_FILTER = 30,
+};
+
+/* Update flags (BPF_ANY, BPF_NOEXIST, BPF_EXIST). */
+#define USERBPF_ANY     0
+#define USERBPF_NOEXIST 1
+#define USERBPF_EXIST   2
+
+/* Map flags (Linux's BPF_F_* values). */
+#define USERBPF_F_NO_PREALLOC  (1u << 0)
+#define USERBPF_F_NO_COMMON_LRU (1u << 1)
+#define USERBPF_F_RDONLY       (1u << 3)
+#define USERBPF_F_WRONLY       (1u << 4)
+#define USERBPF_F_ZERO_SEED    (1u << 6)
+#define USERBPF_F_RDONLY_PROG  (1u << 7)
+#define USERBPF_F_WRONLY_PROG  (1u << 8)
+#define USERBPF_F_MMAPABLE     (1u << 10)
+#define USERBPF_F_INNER_MAP    (1u << 12)
+
+struct userbpf_map_opts {
+	size_t sz;
+	uint32_t type;          /* enum userbpf_map_type */
+	uint32_t key_size;
+	uint32_t value_size;
+	uint32_t max_entries;   /* ringbuf: data size in bytes, a power of 2 multiple of the page */
+	uint32_t map_flags;     /* USERBPF_F_* */
+	const char *name;       /* copied, truncated to 15 characters; NULL: "" */
+	/* array_of_maps / hash_of_maps: a map whose type and sizes every inner map must match */
+	struct userbpf_map *inner_map;
+	uint64_t map_extra;     /* bloom_filter: number of hash functions (1..15, 0 = 5) */
+	/*
+	 * Put the map's data in shared memory (a memfd, see userbpf_map_shm_fd()) so that another
+	 * process can read it (userbpf_map_open_shared()). Supported: array, percpu_array, ringbuf.
+	 */
+	int shared;
+};
+
+/*
+ * Create a map. Returns NULL with errno: EINVAL (bad sizes, flags or type combination, the
+ * reason in the log), E2BIG (too large), ENOTSUP (type not supported), ENOMEM.
+ */
+USERBPF_API struct userbpf_map *userbpf_map_create(struct userbpf_env *env,
+						   const struct userbpf_map_opts *opts);
+/* Drop the creator's reference; the map dies when no program holds it either. NULL-safe. */
+USERBPF_API void userbpf_map_free(struct userbpf_map *map);
+
+/*
+ * Copy the value of `key` into value (user view). Queue/stack: key must be NULL (peek).
+ * Returns 0, -ENOENT (no such key / empty), -EINVAL, -EPERM (BPF_F_WRONLY).
+ */
+USERBPF_API int userbpf_map_lookup(struct userbpf_map *map, const void *key, void *value);
+/*
+ * Insert or replace (flags USERBPF_ANY/NOEXIST/EXIST). Queue/stack: key NULL (push; flags
+ * BPF_EXIST overwrites the oldest when full). Map-in-map values are inner map ids (uint32).
+ * Returns 0, -EEXIST, -ENOENT, -E2BIG (full / index out of range), -EINVAL, -ENOMEM, -EPERM.
+ */
+USERBPF_API int userbpf_map_update(struct userbpf_map *map, const void *key, const void *value,
+				   uint64_t flags);
+/* Delete. Returns 0, -ENOENT, -EINVAL (arrays: elements always exist). */
+USERBPF_API int userbpf_map_delete(struct userbpf_map *map, const void *key);
+/* Queue/stack pop, or lookup then delete for hash maps. Returns 0, -ENOENT, -EINVAL. */
+USERBPF_API int userbpf_map_lookup_and_delete(struct userbpf_map *map, const void *key,
+					      void *value);
+/*
+ * The key after `key` (NULL, or a key not in the map: the first key). Returns 0, -ENOENT
+ * (no more keys), -EINVAL.
+ */
+USERBPF_API int userbpf_map_get_next_key(struct userbpf_map *map, const void *key, void *next);
+
+/* Called once per element by userbpf_map_dump(); return non-zero to stop. */
+typedef int (*userbpf_map_dump_fn)(void *user, const void *key, const void *value);
+/*
+ * Call fn for every element (user view of values), in get_next_key order. Returns the number
+ * of elements visited, or -errno.
+ */
+USERBPF_API long userbpf_map_dump(struct userbpf_map *map, userbpf_map_dump_fn fn, void *user);
+
+USERBPF_API const char *userbpf_map_name(const struct userbpf_map *map);
+USERBPF_API uint32_t userbpf_map_type(const struct userbpf_map *map);
+USERBPF_API uint32_t userbpf_map_key_size(const struct userbpf_map *map);
+USERBPF_API uint32_t userbpf_map_value_size(const struct userbpf_map *map);
+USERBPF_API uint32_t userbpf_map_max_entries(const struct userbpf_map *map);
+USERBPF_API uint32_t userbpf_map_flags(const struct userbpf_map *map);
+/* The map's id in its env (map-in-map values refer to inner maps by id). */
+USERBPF_API uint32_t userbpf_map_id(const struct userbpf_map *map);
+/* Size of a value as this API reads and writes it (per-CPU: every CPU's slot). */
+USERBPF_API size_t userbpf_map_value_size_user(const struct userbpf_map *map);
+/* Possible CPUs: the number of slots of a per-CPU value. */
+USERBPF_API int userbpf_num_possible_cpus(void);
+/* The map with this id in env, or NULL. No reference is taken. */
+USERBPF_API struct userbpf_map *userbpf_map_by_id(struct userbpf_env *env, uint32_t id);
+/* Name of a map type ("hash", "percpu_array"...), or NULL. */
+USERBPF_API const char *userbpf_map_type_name(uint32_t type);
+
+/*
+ * Put prog at `index` of a prog_array (NULL clears the slot); tail calls go there. The slot is
+ * cleared automatically when prog is freed. Returns 0, -E2BIG (index), -EINVAL.
+ */
+USERBPF_API int userbpf_prog_array_set(struct userbpf_map *map, uint32_t index,
+				       struct userbpf_prog *prog);
+
+/* The memfd of a map created with opts.shared, or -EINVAL. Stays owned by the map. */
+USERBPF_API int userbpf_map_shm_fd(const struct userbpf_map *map);
+/*
+ * Open, in this process, a shared map another process created: fd is a dup of its memfd
+ * (passed over a unix socket, or /proc/PID/fd/N opened read-write). The result reads and
+ * writes the same memory. Returns NULL with errno EINVAL (not a userbpf map), ENOMEM.
+ */
+USERBPF_API struct userbpf_map *userbpf_map_open_shared(struct userbpf_env *env, int fd);
+
+/* One record handed to a ringbuf consumer; return < 0 to stop consuming (that value is kept). */
+typedef int (*userbpf_ringbuf_fn)(void *user, void *data, size_t size);
+/*
+ * Consume every committed record of a ringbuf map (in this or another process), skipping
+ * discarded ones. Returns the number consumed, or the callback's negative value, or -EINVAL.
+ * One consumer at a time per ring.
+ */
+USERBPF_API int userbpf_ringbuf_consume(struct userbpf_map *map, userbpf_ringbuf_fn fn,
+					void *user);
+/*
+ * Wait up to timeout_ms (-1: forever) for records, then consume them. Producers wake the
+ * waiter on submit (unless BPF_RB_NO_WAKEUP). Returns as userbpf_ringbuf_consume(), or 0 on
+ * timeout.
+ */
+USERBPF_API int userbpf_ringbuf_poll(struct userbpf_map *map, userbpf_ringbuf_fn fn, void *user,
+				     int timeout_ms);
+
+/* ==== Running with a context (src/helpers/testrun.c) ======================================== */
+/*
+ * Like Linux's BPF_PROG_TEST_RUN (libbpf's bpf_prog_test_run_opts). The program runs on a copy
+ * of data_in, laid out as Linux lays it out: xdp gets 256 bytes of headroom before the packet
+ * and room after it, so xdp_adjust_head/meta/tail succeed and fail exactly where they do in
+ * Linux's test runs; skb types get a __sk_buff whose len/protocol/data describe the packet.
+ * syscall programs get ctx_in as their context (and ctx_out its final contents). Raw memory
+ * programs (UNSPEC) get data_in as r1/r2 and write in place.
+ */
+struct userbpf_test_run_opts {
+	size_t sz;
+	const void *data_in;     /* packet (xdp, skb) or memory (unspec) */
+	uint32_t data_size_in;
+	void *data_out;          /* NULL: not copied; else receives the final packet */
+	uint32_t data_size_out;  /* in: capacity of data_out; out: final packet length */
+	const void *ctx_in;      /* xdp: struct xdp_md; skb: struct __sk_buff; syscall: ctx */
+	uint32_t ctx_size_in;
+	void *ctx_out;
+	uint32_t ctx_size_out;
+	uint32_t retval;         /* out: r0 of the last run (truncated to 32 bits, like Linux) */
+	int repeat;              /* runs; 0 means 1 */
+	uint32_t duration;       /* out: mean ns per run */
+	uint64_t retval64;       /* out: full r0 */
+};
+
+/*
+ * Run prog `repeat` times with a context built from opts. Returns 0, -EINVAL (sizes, ctx
+ * fields Linux refuses), -ENOSPC (data_out too small: the first data_size_out bytes are
+ * copied, as Linux), -ENOTSUP (program type without a test run), or the run's error.
+ */
+USERBPF_API int userbpf_prog_test_run(struct userbpf_prog *prog,
+				      struct userbpf_test_run_opts *opts);
+/* XDP verdicts (enum xdp_action). */
+#define USERBPF_XDP_ABORTED  0
+#define USERBPF_XDP_DROP     1
+#define USERBPF_XDP_PASS     2
+#define USERBPF_XDP_TX       3
+#define USERBPF_XDP_REDIRECT 4
+
+/*
+ * Classic BPF (struct sock_filter) to eBPF, as Linux translates socket and seccomp filters:
+ * the result takes r1 = ctx and returns the filter's 32-bit verdict. kind 0: socket filter
+ * (ctx is a struct __sk_buff context; run with USERBPF_PROG_TYPE_SOCKET_FILTER or via
+ * userbpf_prog_test_run). kind 1: seccomp (ctx is struct seccomp_data, loads are 32-bit words
+ * of it; run as USERBPF_PROG_TYPE_UNSPEC on the seccomp_data). *out is freed with
+ * userbpf_insns_free(). Returns 0, -EINVAL (invalid classic program, index in the log), -ENOMEM.
+ */
+struct userbpf_cbpf_insn {
+	uint16_t code;
+	uint8_t jt;
+	uint8_t jf;
+	uint32_t k;
+};
+#define USERBPF_CBPF_SOCKET  0
+#define USERBPF_CBPF_SECCOMP 1
+USERBPF_API int userbpf_cbpf_to_ebpf(struct userbpf_env *env, const struct userbpf_cbpf_insn *in,
+				     size_t cnt, int kind, struct userbpf_insn **out,
+				     size_t *out_cnt);
+
 #ifdef __cplusplus
 }
 #endif

@@ -23,6 +23,9 @@ struct userbpf_env {
 	pthread_mutex_t lock;            /* guards the program list; never taken on a run path */
 	struct userbpf_prog *progs;      /* every live program, freed with the env */
 	struct ub_helper helpers[USERBPF_MAX_HELPER_ID];
+	/* Maps (src/maps): every live map, under lock; ids count from 1. */
+	struct userbpf_map *maps;
+	uint32_t next_map_id;
 	/* Hooks (src/hooks): count run_cnt/run_time_ns of programs run from hooks. */
 	int hook_stats;
 };

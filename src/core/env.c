@@ -6,6 +6,7 @@
 
 #include "core/core.h"
 #include "helpers/helpers.h"
+#include "maps/map.h"
 
 static void *default_alloc(void *user, size_t size)
 {
@@ -106,6 +107,7 @@ USERBPF_API void userbpf_env_free(struct userbpf_env *env)
 		return;
 	while (env->progs)
 		userbpf_prog_free(env->progs);
+	ub_maps_release_all(env); /* maps still held by the caller die with the env */
 	for (size_t i = 0; i < USERBPF_MAX_HELPER_ID; i++)
 		if (env->helpers[i].owned_name)
 			ub_free(env, (void *)env->helpers[i].name);

@@ -4,9 +4,11 @@
 #include <string.h>
 
 #include "core/core.h"
+#include "helpers/helpers.h"
 #include "interp/interp.h"
 #include "isa/isa.h"
 #include "jit/jit.h"
+#include "maps/map.h"
 #include "verifier/verifier.h"
 
 #define UB_DEFAULT_BUDGET (1ull << 26)
@@ -246,6 +248,7 @@ USERBPF_API void userbpf_prog_free(struct userbpf_prog *prog)
 		return;
 	env = prog->env;
 	prog_unlink(prog);
+	ub_maps_forget_prog(env, prog); /* no tail call may reach it any more */
 	ub_jit_release(prog);
 	ub_interp_release(prog);
 	for (size_t i = 0; i < prog->map_cnt; i++)
@@ -279,14 +282,16 @@ USERBPF_API enum userbpf_engine userbpf_prog_engine(const struct userbpf_prog *p
 USERBPF_API int userbpf_prog_run(struct userbpf_prog *prog, void *mem, size_t mem_len,
 				 uint64_t *retval)
 {
-	uint64_t r0;
+	struct ub_run_ctx run; /* helpers' view of this run (helpers.h) */
+	int err = 0;
 
 	if (!prog || !retval)
 		return -EINVAL;
-	if (prog->jit_fn) {
-		r0 = prog->jit_fn(mem, mem_len);
-		*retval = r0;
-		return 0;
-	}
-	return ub_interp_run(prog, mem, mem_len, retval);
+	ub_run_enter(&run, prog, mem);
+	if (prog->jit_fn)
+		*retval = prog->jit_fn(mem, mem_len);
+	else
+		err = ub_interp_run(prog, mem, mem_len, retval);
+	ub_run_exit(&run);
+	return err;
 }
