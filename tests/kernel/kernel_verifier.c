@@ -367,7 +367,7 @@ static void gen_random(struct kt_case *c, unsigned n)
 	c->expect = c->expect_unpriv = V_NONE;
 	p[i++] = INSN(BPF_ALU64 | BPF_MOV | BPF_X, 6, 1, 0, 0); /* r6 = ctx */
 	for (unsigned r = 0; r < 10; r++)
-		if (r != 1 && r != 6 && rnd(3))
+		if (r != 1 && r != 6 && rnd(10))
 			if (i < len - 2)
 				p[i++] = INSN(BPF_ALU64 | BPF_MOV | BPF_K, r, 0, 0, rnd_imm());
 	while (i < len - 2) {
@@ -395,7 +395,7 @@ static void gen_random(struct kt_case *c, unsigned n)
 			break;
 		case 5: /* context load: __sk_buff fields, sometimes off the end or misaligned */
 			p[i++] = INSN(BPF_LDX | BPF_MEM | (rnd(4) ? BPF_W : sz), dst, 6,
-				      (int16_t)(rnd(4) ? 4 * rnd(48) : rnd(200)), 0);
+				      (int16_t)(rnd(4) ? 4 * rnd(19) : rnd(200)), 0);
 			break;
 		case 6: { /* forward conditional jump, landing on or before the last exit */
 			size_t room = len - 1 - i - 1;
@@ -426,6 +426,14 @@ static void gen_random(struct kt_case *c, unsigned n)
 	if (rnd(8))
 		p[i++] = INSN(BPF_ALU64 | BPF_MOV | BPF_K, 0, 0, 0, (int32_t)rnd(3));
 	p[i++] = INSN(BPF_JMP | BPF_EXIT, 0, 0, 0, 0);
+	/* The program may have ended before len: keep every jump inside it. */
+	for (size_t k = 0; k < i; k++) {
+		uint8_t cls = BPF_CLASS(p[k].code), op = BPF_OP(p[k].code);
+
+		if ((cls == BPF_JMP || cls == BPF_JMP32) && op != BPF_CALL && op != BPF_EXIT &&
+		    k + 1 + (size_t)p[k].off >= i)
+			p[k].off = (int16_t)(i - 2 - k);
+	}
 	c->insns = p;
 	c->cnt = i;
 }
@@ -687,6 +695,53 @@ static const char *vname(int v)
 	return v == V_ACCEPT ? "accept" : v == V_REJECT ? "reject" : "n/a";
 }
 
+/* Linux's rejection reasons with numbers and register names blanked, most frequent first. */
+static void reason_histogram(size_t from, size_t to, int mode)
+{
+	struct {
+		char text[120];
+		unsigned n;
+	} h[64];
+	size_t nh = 0;
+
+	for (size_t i = from; i < to; i++) {
+		char norm[120];
+		size_t k = 0, j;
+
+		if (cases[i].kv[mode] != V_REJECT)
+			continue;
+		for (const char *r = cases[i].kreason[mode]; *r && k < sizeof(norm) - 1; r++)
+			if (*r >= '0' && *r <= '9') {
+				if (!k || norm[k - 1] != 'N')
+					norm[k++] = 'N';
+			} else {
+				norm[k++] = *r;
+			}
+		norm[k] = 0;
+		for (j = 0; j < nh && strcmp(h[j].text, norm); j++)
+			;
+		if (j == nh) {
+			if (nh == 64)
+				continue;
+			snprintf(h[nh].text, sizeof(h[nh].text), "%s", norm);
+			h[nh++].n = 0;
+		}
+		h[j].n++;
+	}
+	fprintf(report, "-- Linux's rejection reasons:\n");
+	for (unsigned shown = 0; shown < 12; shown++) {
+		size_t best = nh;
+
+		for (size_t j = 0; j < nh; j++)
+			if (h[j].n && (best == nh || h[j].n > h[best].n))
+				best = j;
+		if (best == nh)
+			break;
+		fprintf(report, "   %5u  %s\n", h[best].n, h[best].text);
+		h[best].n = 0;
+	}
+}
+
 /* Tally, list disagreements, assert the absence of unsafe accepts. */
 static void compare(const char *suite, size_t from, size_t to)
 {
@@ -747,6 +802,7 @@ static void compare(const char *suite, size_t from, size_t to)
 		fprintf(report, "\n");
 		printf("NOTE %s, %s: Linux accepts %u, rejects %u\n", suite, mode_name[mode], kacc,
 		       krej);
+		reason_histogram(from, to, mode);
 		if (mode == 0 && nwant)
 			printf("NOTE %s: Linux %s differs from the selftests' own expectation on %u\n",
 			       suite, kernel_release, drift);
