@@ -23,177 +23,10 @@
 
 #include <userbpf/userbpf.h>
 
+#include "data_format.h"
 #include "test.h"
 
 #define NO_JIT_STATUS 3 /* the plugin's "JIT unavailable" exit status */
-
-struct ctest {
-	char *asm_text;      /* -- asm lines */
-	size_t asm_len;
-	uint64_t *raw;       /* -- raw words */
-	size_t raw_cnt;
-	unsigned char *mem;  /* -- mem bytes */
-	size_t mem_len;
-	int has_result;
-	uint64_t result;
-	char error[256];     /* -- error line, "" if none */
-};
-
-static void ctest_free(struct ctest *t)
-{
-	free(t->asm_text);
-	free(t->raw);
-	free(t->mem);
-	memset(t, 0, sizeof(*t));
-}
-
-static int append(char **buf, size_t *len, const char *s)
-{
-	size_t n = strlen(s);
-	char *nb = realloc(*buf, *len + n + 2);
-
-	if (!nb)
-		return -ENOMEM;
-	memcpy(nb + *len, s, n);
-	nb[*len + n] = '\n';
-	nb[*len + n + 1] = 0;
-	*buf = nb;
-	*len += n + 1;
-	return 0;
-}
-
-static char *trim(char *s)
-{
-	char *e;
-
-	while (*s == ' ' || *s == '\t')
-		s++;
-	e = s + strlen(s);
-	while (e > s && (e[-1] == ' ' || e[-1] == '\t' || e[-1] == '\r' || e[-1] == '\n'))
-		*--e = 0;
-	return s;
-}
-
-/* Parse one .data file. Returns 0, or -EINVAL with the reason in why. */
-static int ctest_parse(const char *path, struct ctest *t, char *why, size_t why_len)
-{
-	enum { S_NONE, S_NOTE, S_ASM, S_RAW, S_MEM, S_RESULT, S_ERROR } st = S_NONE;
-	FILE *f = fopen(path, "r");
-	char line[1024];
-	unsigned lineno = 0;
-	int err = 0;
-
-	memset(t, 0, sizeof(*t));
-	if (!f) {
-		snprintf(why, why_len, "cannot open: %s", strerror(errno));
-		return -EINVAL;
-	}
-	while (!err && fgets(line, sizeof(line), f)) {
-		char *hash = strchr(line, '#'), *s, *tok, *save;
-
-		lineno++;
-		if (hash)
-			*hash = 0;
-		s = trim(line);
-		if (!strncmp(s, "--", 2)) {
-			char *name = trim(s + 2);
-
-			if (!strcmp(name, "asm"))
-				st = S_ASM;
-			else if (!strcmp(name, "raw"))
-				st = S_RAW;
-			else if (!strcmp(name, "mem"))
-				st = S_MEM;
-			else if (!strcmp(name, "result"))
-				st = S_RESULT;
-			else if (!strcmp(name, "error"))
-				st = S_ERROR;
-			else if (!strcmp(name, "c") || !strcmp(name, "no register offset"))
-				st = S_NOTE;
-			else {
-				snprintf(why, why_len, "line %u: unknown section '-- %s'", lineno,
-					 name);
-				err = -EINVAL;
-			}
-			continue;
-		}
-		if (!*s)
-			continue;
-		switch (st) {
-		case S_NONE:
-			snprintf(why, why_len, "line %u: text before any section: '%s'", lineno, s);
-			err = -EINVAL;
-			break;
-		case S_NOTE:
-			break;
-		case S_ASM:
-			if (append(&t->asm_text, &t->asm_len, s))
-				err = -ENOMEM;
-			break;
-		case S_RESULT: {
-			char *end;
-
-			errno = 0;
-			t->result = strtoull(s, &end, strstr(s, "0x") ? 16 : 10);
-			if (errno || *trim(end)) {
-				snprintf(why, why_len, "line %u: bad result '%s'", lineno, s);
-				err = -EINVAL;
-			}
-			t->has_result = 1;
-			break;
-		}
-		case S_ERROR:
-			snprintf(t->error, sizeof(t->error), "%s", s);
-			break;
-		case S_MEM:
-		case S_RAW:
-			for (tok = strtok_r(s, " \t", &save); tok && !err;
-			     tok = strtok_r(NULL, " \t", &save)) {
-				char *end;
-				unsigned long long v;
-
-				errno = 0;
-				v = strtoull(tok, &end, st == S_MEM ? 16 : (strstr(tok, "0x") ? 16 : 10));
-				if (errno || *end || (st == S_MEM && v > 0xff)) {
-					snprintf(why, why_len, "line %u: bad %s token '%s'", lineno,
-						 st == S_MEM ? "mem" : "raw", tok);
-					err = -EINVAL;
-				} else if (st == S_MEM) {
-					unsigned char *nm = realloc(t->mem, t->mem_len + 1);
-
-					if (!nm) {
-						err = -ENOMEM;
-						break;
-					}
-					t->mem = nm;
-					t->mem[t->mem_len++] = (unsigned char)v;
-				} else {
-					uint64_t *nr = realloc(t->raw, (t->raw_cnt + 1) * 8);
-
-					if (!nr) {
-						err = -ENOMEM;
-						break;
-					}
-					t->raw = nr;
-					t->raw[t->raw_cnt++] = v;
-				}
-			}
-			break;
-		}
-	}
-	fclose(f);
-	if (!err && !t->asm_text && !t->raw_cnt) {
-		snprintf(why, why_len, "no -- asm or -- raw section");
-		err = -EINVAL;
-	}
-	if (!err && !t->has_result && !t->error[0]) {
-		snprintf(why, why_len, "no -- result or -- error section");
-		err = -EINVAL;
-	}
-	if (err == -ENOMEM)
-		snprintf(why, why_len, "out of memory");
-	return err;
-}
 
 /* Bytes as the protocol writes them: two hex digits and two spaces each. */
 static char *base16(const unsigned char *b, size_t n)
@@ -281,7 +114,7 @@ struct engine {
 };
 
 /* One test on one engine: 1 passed, 0 failed, -1 skipped (no JIT). */
-static int run_one(const char *cli, const char *file, const struct ctest *t, const char *prog_hex,
+static int run_one(const char *cli, const char *file, const struct ub_case *t, const char *prog_hex,
 		   const char *mem_hex, const struct engine *e)
 {
 	char out[4096];
@@ -297,7 +130,7 @@ static int run_one(const char *cli, const char *file, const struct ctest *t, con
 	argv[argc] = NULL;
 	/* The older-argv engine passes --debug: its stderr is noise here. */
 	rc = run_plugin(argv, prog_hex, out, sizeof(out), e->old_argv);
-	s = trim(out);
+	s = ub_case_trim(out);
 	if (rc == NO_JIT_STATUS && !strncmp(s, "JIT unavailable", 15))
 		return -1;
 	if (rc < 0)
@@ -314,7 +147,7 @@ static int run_one(const char *cli, const char *file, const struct ctest *t, con
 	errno = 0;
 	uint64_t got = strtoull(s, &end, 16);
 
-	if (errno || end == s || *trim(end))
+	if (errno || end == s || *ub_case_trim(end))
 		return CHECK(0, "%s [%s]: unparsable output '%s'", file, e->name, s);
 	return CHECK(got == t->result, "%s [%s]: r0 = 0x%" PRIx64 ", want 0x%" PRIx64, file,
 		     e->name, got, t->result);
@@ -358,14 +191,14 @@ int main(void)
 		struct userbpf_insn *insns = NULL;
 		char *prog_hex = NULL, *mem_hex = NULL;
 		size_t cnt = 0;
-		struct ctest t;
+		struct ub_case t;
 
 		snprintf(path, sizeof(path), "%s/%s", dir, name);
-		if (ctest_parse(path, &t, why, sizeof(why))) {
+		if (ub_case_parse(path, &t, 0, why, sizeof(why))) {
 			for (size_t e = 0; e < n_eng; e++)
 				engines[e].failed++;
 			CHECK(0, "%s: cannot parse: %s", name, why);
-			ctest_free(&t);
+			ub_case_free(&t);
 			free(list[i]);
 			continue;
 		}
@@ -379,7 +212,7 @@ int main(void)
 				for (size_t e = 0; e < n_eng; e++)
 					engines[e].failed++;
 				CHECK(0, "%s: cannot assemble: %s", name, strerror(-err));
-				ctest_free(&t);
+				ub_case_free(&t);
 				free(list[i]);
 				continue;
 			}
@@ -404,7 +237,7 @@ int main(void)
 		userbpf_insns_free(insns);
 		free(prog_hex);
 		free(mem_hex);
-		ctest_free(&t);
+		ub_case_free(&t);
 		free(list[i]);
 	}
 	free(list);
