@@ -28,7 +28,7 @@ fi
 compile() {
 	local c=$1 o=$2
 	[ -f "$o" ] && [ "$o" -nt "$c" ] && return 0
-	[ -f "$o.failed" ] && [ "$o.failed" -nt "$c" ] && return 1
+	[ -f "$o.failed" ] && [ "$o.failed" -nt "$c" ] && [ "$o.failed" -nt "$SCRIPT" ] && return 1
 	if "$CLANG" -O2 -g -target bpf -mcpu=v3 -D__TARGET_ARCH_x86 -mlittle-endian -w \
 		-I"$gen" -I"$src" -I"$src/progs" -I"$top/tools/include/uapi" \
 		-idirafter /usr/include/"$(gcc -print-multiarch 2> /dev/null || echo x86_64-linux-gnu)" \
@@ -42,7 +42,8 @@ compile() {
 	fi
 }
 export -f compile
-export CLANG gen src top
+SCRIPT=$HERE/build_progs.sh
+export CLANG gen src top SCRIPT
 ls "$src"/progs/verifier_*.c | sed -E "s|.*/(verifier_[^/]*)\.c$|& $out/\1.o|" |
 	xargs -P "$(nproc)" -n 2 bash -c 'compile "$0" "$1"' 2> /dev/null
 total=$(ls "$src"/progs/verifier_*.c | wc -l)
