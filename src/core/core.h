@@ -39,7 +39,8 @@ struct userbpf_prog {
 	uint32_t flags;                   /* USERBPF_PROG_F_* */
 	enum userbpf_engine engine;       /* resolved: INTERP or JIT */
 	uint64_t insn_budget;             /* for unverified runs */
-	struct userbpf_insn *insns;       /* as loaded */
+	struct userbpf_insn *insns;       /* what the engines run (verifier rewrites applied) */
+	struct userbpf_insn *orig_insns;  /* as loaded, when the verifier rewrote insns; else NULL */
 	size_t cnt;
 	struct userbpf_map **maps;        /* lddw map references resolve to maps[imm] */
 	size_t map_cnt;

@@ -225,7 +225,10 @@ USERBPF_API struct userbpf_prog *userbpf_prog_load(struct userbpf_env *env,
 	}
 
 	if (!(prog->flags & USERBPF_PROG_F_UNVERIFIED)) {
-		err = ub_verifier_run(prog, &env->log);
+		struct ub_verify_opts vo = { o.verify_flags, o.log_level, o.log_buf, o.log_size,
+					     o.verify_stats };
+
+		err = ub_verifier_run(prog, &vo, &env->log);
 		if (err)
 			goto fail;
 	}
@@ -256,6 +259,7 @@ USERBPF_API void userbpf_prog_free(struct userbpf_prog *prog)
 	ub_free(env, prog->maps);
 	free_source_info(prog);
 	ub_free(env, prog->insns);
+	ub_free(env, prog->orig_insns);
 	ub_free(env, prog->name);
 	ub_free(env, prog->license);
 	ub_free(env, prog);
@@ -266,7 +270,7 @@ USERBPF_API const struct userbpf_insn *userbpf_prog_insns(const struct userbpf_p
 {
 	if (cnt)
 		*cnt = prog ? prog->cnt : 0;
-	return prog ? prog->insns : NULL;
+	return prog ? (prog->orig_insns ? prog->orig_insns : prog->insns) : NULL;
 }
 
 USERBPF_API const char *userbpf_prog_name(const struct userbpf_prog *prog)

@@ -5,7 +5,22 @@
 
 #include "core/core.h"
 
-/* Prove prog safe. 0 = accepted; -EACCES = rejected (reason in log); -ENOTSUP, -ENOMEM, -E2BIG. */
-int ub_verifier_run(struct userbpf_prog *prog, struct ub_log *log);
+/* What the loader passes in from userbpf_prog_opts. */
+struct ub_verify_opts {
+	uint32_t flags;          /* USERBPF_VERIFY_F_* */
+	uint32_t log_level;      /* 0, 1, 2 (Linux's levels) */
+	char *log_buf;           /* caller's; NUL-terminated, truncated to log_size */
+	size_t log_size;
+	struct userbpf_verify_stats *stats; /* out, may be NULL */
+};
+
+/*
+ * Prove prog safe; on success prog->insns may be rewritten (context loads moved to the runtime
+ * layout), the loaded form kept in prog->orig_insns. The error sentence also goes to `log`.
+ * Returns 0 (accepted), -EACCES (rejected, reason in the log and stats), -E2BIG (a limit, such
+ * as the 1M processed-instruction budget), -ENOMEM, -EFAULT (internal invariant).
+ */
+int ub_verifier_run(struct userbpf_prog *prog, const struct ub_verify_opts *opts,
+		    struct ub_log *log);
 
 #endif /* UB_VERIFIER_H */

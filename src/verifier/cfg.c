@@ -1,0 +1,203 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * cfg.c: the program's structure before any path is walked: decode, subprogram boundaries
+ * (from local calls and callback references), jumps that leave their function or land in an
+ * lddw, functions that fall off their end, unreachable code, recursion, prune points.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "verifier/vstate.h"
+
+int ub_subprog_of(const struct ub_verifier *v, int insn)
+{
+	int lo = 0, hi = v->nsubprogs - 1;
+
+	while (lo < hi) {
+		int mid = (lo + hi + 1) / 2;
+
+		if (v->subprogs[mid].start <= insn)
+			lo = mid;
+		else
+			hi = mid - 1;
+	}
+	return lo;
+}
+
+static int add_subprog(struct ub_verifier *v, int start)
+{
+	for (int i = 0; i < v->nsubprogs; i++)
+		if (v->subprogs[i].start == start)
+			return 0;
+	if (v->nsubprogs >= UB_MAX_SUBPROGS)
+		return ub_reject_err(v, -E2BIG, UB_E_TOO_MANY_SUBPROGS);
+	v->subprogs[v->nsubprogs++].start = start;
+	return 0;
+}
+
+static int cmp_subprog(const void *a, const void *b)
+{
+	return ((const struct ub_subprog *)a)->start - ((const struct ub_subprog *)b)->start;
+}
+
+/* Where the jump at i goes, or -1 when it is not a jump. */
+static int jump_target(const struct ub_verifier *v, int i)
+{
+	const struct userbpf_insn *in = &v->insns[i];
+	int id = v->aux[i].id;
+
+	if (id < 0)
+		return -1;
+	if (id == UB_I_JA32)
+		return i + in->imm + 1;
+	if (ub_fmt_info[ub_insn_table[id].fmt].uses & UB_U_JUMP)
+		return i + in->off + 1;
+	return -1;
+}
+
+static bool is_uncond(int id)
+{
+	return id == UB_I_JA || id == UB_I_JA32 || id == UB_I_EXIT;
+}
+
+/* Recursion check over the call graph: DFS with colours. */
+static int check_recursion(struct ub_verifier *v, int sp, uint8_t *colour)
+{
+	colour[sp] = 1;
+	for (int i = v->subprogs[sp].start; i < v->subprogs[sp].end; i++) {
+		const struct userbpf_insn *in = &v->insns[i];
+		int t, tsp, err;
+
+		if (v->aux[i].id != UB_I_CALL_LOCAL && v->aux[i].id != UB_I_LDDW_FUNC)
+			continue;
+		t = i + in->imm + 1;
+		tsp = ub_subprog_of(v, t);
+		if (colour[tsp] == 1) {
+			v->insn = i;
+			return ub_reject(v, UB_E_BACK_EDGE, i, t);
+		}
+		if (colour[tsp] == 0) {
+			err = check_recursion(v, tsp, colour);
+			if (err)
+				return err;
+		}
+	}
+	colour[sp] = 2;
+	return 0;
+}
+
+int ub_check_cfg(struct ub_verifier *v)
+{
+	int n = v->cnt, err, *work, top = 0;
+	uint8_t *colour;
+
+	/* Decode; validation already proved every row known and lddw pairs complete. */
+	for (int i = 0; i < n; i++) {
+		v->aux[i].id = ub_isa_decode(&v->insns[i]);
+		if (v->aux[i].id == UB_I_INVALID) {
+			v->insn = i;
+			return ub_reject_err(v, -EINVAL, UB_E_INSN, "encoding");
+		}
+		if (ub_insn_table[v->aux[i].id].fmt == UB_F_LDDW && i + 1 < n)
+			v->aux[++i].id = UB_I_INVALID;
+	}
+	v->nsubprogs = 0;
+	err = add_subprog(v, 0);
+	for (int i = 0; i < n && !err; i++) {
+		int id = v->aux[i].id, t;
+
+		if (id != UB_I_CALL_LOCAL && id != UB_I_LDDW_FUNC)
+			continue;
+		t = i + v->insns[i].imm + 1;
+		v->insn = i;
+		if (t < 0 || t >= n)
+			return ub_reject(v, UB_E_JMP_RANGE, i, t);
+		if (v->aux[t].id == UB_I_INVALID)
+			return ub_reject(v, UB_E_JMP_LDDW, t - 1);
+		err = add_subprog(v, t);
+	}
+	if (err)
+		return err;
+	qsort(v->subprogs, (size_t)v->nsubprogs, sizeof(v->subprogs[0]), cmp_subprog);
+	for (int s = 0; s < v->nsubprogs; s++)
+		v->subprogs[s].end = s + 1 < v->nsubprogs ? v->subprogs[s + 1].start : n;
+	v->subprogs[v->nsubprogs].start = n;
+
+	for (int s = 0; s < v->nsubprogs; s++) {
+		int last = v->subprogs[s].end - 1;
+
+		/* The last slot of an lddw is its second half: the function falls through. */
+		if (v->aux[last].id == UB_I_INVALID || !is_uncond(v->aux[last].id)) {
+			v->insn = last;
+			return ub_reject(v, UB_E_FALL_OFF);
+		}
+		for (int i = v->subprogs[s].start; i <= last; i++) {
+			int t = jump_target(v, i);
+
+			v->aux[i].subprog = s;
+			if (v->aux[i].id == UB_I_CALL_LOCAL || v->aux[i].id == UB_I_CALL_HELPER ||
+			    v->aux[i].id == UB_I_CALL_KFUNC)
+				v->subprogs[s].has_call = true;
+			if (t < 0)
+				continue;
+			v->insn = i;
+			if (t < v->subprogs[s].start || t > last)
+				return ub_reject(v, UB_E_JMP_RANGE, i, t);
+			if (v->aux[t].id == UB_I_INVALID)
+				return ub_reject(v, UB_E_JMP_LDDW, t - 1);
+			v->aux[t].prune = 1;
+			v->aux[t].is_jmp_target = 1;
+			if (v->aux[i].id != UB_I_JA && v->aux[i].id != UB_I_JA32)
+				v->aux[i + 1].prune = 1;
+		}
+	}
+
+	/* Reachability: every instruction must be on some path from insn 0. */
+	work = calloc((size_t)n + 1, sizeof(*work));
+	colour = calloc((size_t)UB_MAX_SUBPROGS + 1, 1);
+	if (!work || !colour) {
+		free(work);
+		free(colour);
+		return ub_reject_err(v, -ENOMEM, UB_E_NOMEM);
+	}
+	work[top++] = 0;
+	v->aux[0].seen = 1;
+	while (top) {
+		int i = work[--top], id = v->aux[i].id, succ[2], ns = 0;
+
+		if (!is_uncond(id))
+			succ[ns++] = i + (int)ub_isa_slots(&v->insns[i]);
+		if (jump_target(v, i) >= 0)
+			succ[ns++] = jump_target(v, i);
+		if (id == UB_I_CALL_LOCAL || id == UB_I_LDDW_FUNC) {
+			int t = i + v->insns[i].imm + 1;
+
+			if (!v->aux[t].seen) {
+				v->aux[t].seen = 1;
+				work[top++] = t;
+			}
+		}
+		for (int k = 0; k < ns; k++) {
+			if (succ[k] >= n || v->aux[succ[k]].seen)
+				continue;
+			v->aux[succ[k]].seen = 1;
+			work[top++] = succ[k];
+		}
+	}
+	for (int i = 0; i < n; i++) {
+		if (v->aux[i].id == UB_I_INVALID)
+			continue;
+		if (!v->aux[i].seen) {
+			free(work);
+			free(colour);
+			v->insn = i;
+			return ub_reject(v, UB_E_UNREACHABLE, i);
+		}
+		v->aux[i].seen = 0;
+	}
+	err = check_recursion(v, 0, colour);
+	free(work);
+	free(colour);
+	return err;
+}
