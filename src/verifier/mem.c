@@ -225,8 +225,12 @@ static int region_bounds(struct ub_verifier *v, int regno, const struct ub_reg *
 static int check_pkt(struct ub_verifier *v, int regno, const struct ub_reg *reg, int off,
 		     int size, bool write)
 {
-	int64_t lo = (int64_t)reg->off + off + reg->s.smin;
-	int64_t hi = (int64_t)reg->off + off + (int64_t)reg->s.umax + size;
+	/*
+	 * The range of a packet pointer family (same id) counts from the family's base, which
+	 * includes its variable part: only the fixed offset is compared with it.
+	 */
+	int64_t lo = (int64_t)reg->off + off;
+	int64_t hi = (int64_t)reg->off + off + size;
 
 	if (write && v->ptype->ctx_access == UB_CA_REWRITE && v->ptype->num == 1)
 		return ub_reject(v, UB_E_PKT_WRITE);
