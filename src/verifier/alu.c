@@ -84,10 +84,8 @@ static int ptr_alu(struct ub_verifier *v, int dstno, struct ub_reg *dst, const s
 		return ub_reject(v, UB_E_PTR_UNBOUNDED, tn);
 	if (ptr->type == UB_PTR_STACK && v->unpriv)
 		return ub_reject(v, UB_E_STACK_VAR_UNPRIV, dstno);
+	/* The sum's bounds are checked against the object at each access. */
 	ub_scalar_alu(&r.s, &off->s, op, true, false);
-	if (r.s.smin <= -UB_MAX_VAR_OFF || r.s.smax >= UB_MAX_VAR_OFF)
-		return ub_reject(v, UB_E_PTR_OOB, (long long)(r.s.smin <= -UB_MAX_VAR_OFF ?
-							      r.s.smin : r.s.smax), tn);
 	if (ub_is_pkt(&r)) {
 		/* A new variable position: what was proven readable is no longer known. */
 		r.id = ++v->id_gen;
