@@ -278,6 +278,27 @@ USERBPF_API enum userbpf_engine userbpf_prog_engine(const struct userbpf_prog *p
 USERBPF_API int userbpf_prog_run(struct userbpf_prog *prog, void *mem, size_t mem_len,
 				 uint64_t *retval);
 
+/* ==== JIT (src/jit) ========================================================================= */
+/*
+ * A JITed program (engine USERBPF_ENGINE_JIT) has no run-time checks, so an unverified program
+ * (USERBPF_PROG_F_TRUSTED) that leaves the rules behaves as it would in the kernel: where Linux
+ * would end the run (ld_abs/ld_ind outside the packet, more than 8 frames, callx with no such
+ * helper), the JITed run returns 0 in *retval and userbpf_prog_run() returns 0.
+ */
+
+/*
+ * Disassemble the machine code of a JITed program (x86-64, Intel syntax, with capstone) through
+ * `out`: every eBPF instruction (in opts->syntax) followed by its machine instructions with
+ * their offsets in the image, function prologues and the shared stub marked as such, and, when
+ * the program carries line info (ELF objects), the C source line before the first instruction
+ * of each line. opts may be NULL; USERBPF_DISASM_F_RAW adds the machine code bytes.
+ * Returns 0, the non-zero value returned by `out`, -EINVAL (prog or out NULL), -ENOENT (the
+ * program is not JITed), -ENOTSUP (no disassembler for this architecture), -ENOMEM.
+ */
+USERBPF_API int userbpf_prog_disasm_jited(const struct userbpf_prog *prog,
+					  const struct userbpf_disasm_opts *opts,
+					  userbpf_write_fn out, void *user);
+
 /* ==== Objects: BPF ELF files compiled by clang (src/loader) ================================= */
 /*
  * An object is a relocatable BPF ELF file (`clang -O2 -g -target bpf -c prog.bpf.c`) opened the

@@ -341,6 +341,11 @@ int ub_jit_compile(struct userbpf_prog *prog)
 	img->blinded = (uint32_t)j.blind;
 	img->addrs = j.addrs; /* the converged layout, kept for disassembly */
 	j.addrs = NULL;
+	for (size_t i = 0; i < prog->cnt; i++)
+		if (!(j.iflags[i] & UB_JIT_I_FUNC))
+			j.fentry[i] = UINT32_MAX;
+	img->fentry = j.fentry;
+	j.fentry = NULL;
 	prog->jit = img;
 	prog->jit_fn = (uint64_t(*)(void *, uint64_t))mem;
 	mem = NULL;
@@ -360,6 +365,7 @@ void ub_jit_release(struct userbpf_prog *prog)
 	img = prog->jit;
 	ub_jit_mem_free(img->mem, img->map_size);
 	ub_free(prog->env, img->addrs);
+	ub_free(prog->env, img->fentry);
 	ub_free(prog->env, img);
 	prog->jit = NULL;
 	prog->jit_fn = NULL;

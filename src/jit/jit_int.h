@@ -74,6 +74,7 @@ struct ub_jit_image {
 	size_t map_size;
 	size_t code_len;
 	uint32_t *addrs;    /* start of each BPF instruction's code ([cnt] = end of body) */
+	uint32_t *fentry;   /* prologue of the function starting at insn i, or UINT32_MAX */
 	size_t cnt;
 	uint32_t passes;    /* passes the layout needed (for tests and stats) */
 	uint32_t blinded;   /* constant blinding was applied */

@@ -434,6 +434,46 @@ static void test_every_row(void)
 	       ok, refused, UB_I_COUNT);
 }
 
+static int collect(void *user, const char *text, size_t len)
+{
+	char *buf = user;
+	size_t have = strlen(buf);
+
+	if (have + len >= 8192)
+		return 0;
+	memcpy(buf + have, text, len);
+	buf[have + len] = 0;
+	return 0;
+}
+
+static void test_disasm(void)
+{
+	static const struct userbpf_line_info li[] = { { 0, 3, 1, "x.c", "int x = 41;" },
+						       { 2, 4, 1, "x.c", "return x + 1;" } };
+	struct userbpf_insn p[] = { LDDW(0, 41), I(0x07, 0, 0, 0, 1), I(0x85, 0, 1, 0, 1), EXIT,
+				    MOV64I(0, 2), EXIT };
+	struct userbpf_prog_opts o = { .sz = sizeof(o), .engine = USERBPF_ENGINE_JIT,
+				       .flags = USERBPF_PROG_F_TRUSTED, .line_info = li,
+				       .line_info_cnt = 2 };
+	struct userbpf_disasm_opts d = { .sz = sizeof(d), .flags = USERBPF_DISASM_F_RAW };
+	struct userbpf_prog *prog = userbpf_prog_load(env, p, N(p), &o);
+	static char buf[8192];
+
+	if (!CHECK(prog, "load: %s", lastlog))
+		return;
+	buf[0] = 0;
+	CHECK(userbpf_prog_disasm_jited(prog, &d, collect, buf) == 0, "disasm");
+	CHECK(strstr(buf, "; x.c:3: int x = 41;") && strstr(buf, "; x.c:4: return x + 1;"),
+	      "source lines: %s", buf);
+	CHECK(strstr(buf, "r0 += 1") && strstr(buf, "add rax, 1"), "eBPF and x86 lines: %s", buf);
+	CHECK(strstr(buf, "function  (insn 5): prologue") && strstr(buf, "stub"),
+	      "prologue and stub marked: %s", buf);
+	CHECK(strstr(buf, "48 83 c0 01"), "raw bytes");
+	CHECK(!strstr(buf, "undecodable"), "every byte decodes");
+	CHECK(userbpf_prog_disasm_jited(NULL, NULL, collect, buf) == -EINVAL, "NULL prog");
+	userbpf_prog_free(prog);
+}
+
 static void test_bad_programs(void)
 {
 	/* main jumps into the subprogram's body. */
@@ -479,6 +519,7 @@ int main(void)
 	test_blinding();
 	test_every_row();
 	test_bad_programs();
+	test_disasm();
 	userbpf_env_free(env);
 	return ub_test_done("jit");
 }
