@@ -38,6 +38,11 @@ struct bucket {
 	pthread_spinlock_t lock;
 };
 
+struct pool_extra {
+	struct pool_extra *next;
+	uint64_t elem[];
+};
+
 struct htab {
 	struct userbpf_map map;
 	struct bucket *buckets;
@@ -51,6 +56,7 @@ struct htab {
 	/* pool */
 	uint8_t *pool;
 	struct htab_elem *free_list;
+	struct pool_extra *extra;              /* elements added by pool_grow() */
 	pthread_spinlock_t free_lock;
 	/* LRU list: lru_head.lru_next is the newest */
 	pthread_spinlock_t lru_lock;
@@ -164,6 +170,24 @@ static void elem_free_rcu(struct ub_epoch_node *n)
 	elem_release((struct htab *)n->owner, e);
 }
 
+/*
+ * Pool exhausted: every spare element is waiting for its grace period (many replacements
+ * while long runs are in flight). Grow the pool by one element rather than fail the update;
+ * it joins the pool for good and is freed with the map. Rare by construction, never lossy.
+ */
+static struct htab_elem *pool_grow(struct htab *h)
+{
+	struct pool_extra *x = ub_alloc(h->map.env, sizeof(*x) + h->elem_size);
+
+	if (!x)
+		return NULL;
+	pthread_spin_lock(&h->free_lock);
+	x->next = h->extra;
+	h->extra = x;
+	pthread_spin_unlock(&h->free_lock);
+	return (struct htab_elem *)x->elem;
+}
+
 static struct htab_elem *elem_alloc(struct htab *h)
 {
 	struct htab_elem *e;
@@ -173,6 +197,8 @@ static struct htab_elem *elem_alloc(struct htab *h)
 	e = pool_pop(h);
 	if (!e && ub_epoch_reclaim(1) > 0)
 		e = pool_pop(h);
+	if (!e)
+		e = pool_grow(h);
 	return e;
 }
 
@@ -584,6 +610,12 @@ static void htab_free(struct userbpf_map *map)
 		ub_map_put(map->inner);
 	pthread_spin_destroy(&h->free_lock);
 	pthread_spin_destroy(&h->lru_lock);
+	while (h->extra) {
+		struct pool_extra *x = h->extra;
+
+		h->extra = x->next;
+		ub_free(map->env, x);
+	}
 	ub_free(map->env, h->pool);
 	ub_free(map->env, h->buckets);
 	ub_free(map->env, h);
