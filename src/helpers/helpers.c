@@ -516,9 +516,32 @@ static uint64_t metalen(const struct ub_xdp_buff *x)
 	return x->data_meta < x->data ? (uint64_t)(x->data - x->data_meta) : 0;
 }
 
+/*
+ * The buffer behind an xdp ctx: the ctx itself for verified programs (loads rewritten to
+ * struct ub_xdp_buff), or the run's buffer when the program sees Linux's raw struct xdp_md
+ * (unverified runs, testrun.c), whose 32-bit fields are refreshed after each adjustment.
+ */
+static struct ub_xdp_buff *xdp_of(uint64_t ctx)
+{
+	struct ub_run_ctx *run = ub_run_current;
+
+	return run && run->xdp ? run->xdp : PTR(ctx);
+}
+
+static void xdp_sync_raw(uint64_t ctx, const struct ub_xdp_buff *x)
+{
+	uint32_t *md = PTR(ctx); /* struct xdp_md: data, data_end, data_meta */
+
+	if ((const void *)md == (const void *)x)
+		return;
+	md[0] = (uint32_t)(uintptr_t)x->data;
+	md[1] = (uint32_t)(uintptr_t)x->data_end;
+	md[2] = (uint32_t)(uintptr_t)x->data_meta;
+}
+
 H(xdp_adjust_head)
 {
-	struct ub_xdp_buff *x = PTR(r1);
+	struct ub_xdp_buff *x = xdp_of(r1);
 	int64_t off = (int32_t)r2;
 	uint64_t ml = metalen(x);
 	uint8_t *data = x->data + off;
@@ -529,12 +552,13 @@ H(xdp_adjust_head)
 		memmove(x->data_meta + off, x->data_meta, ml);
 	x->data_meta += off;
 	x->data = data;
+	xdp_sync_raw(r1, x);
 	return 0;
 }
 
 H(xdp_adjust_meta)
 {
-	struct ub_xdp_buff *x = PTR(r1);
+	struct ub_xdp_buff *x = xdp_of(r1);
 	uint8_t *meta = x->data_meta + (int32_t)r2;
 	uint64_t ml;
 
@@ -544,12 +568,13 @@ H(xdp_adjust_meta)
 	if ((ml & 3) || ml > 32)
 		return RET(-EACCES);
 	x->data_meta = meta;
+	xdp_sync_raw(r1, x);
 	return 0;
 }
 
 H(xdp_adjust_tail)
 {
-	struct ub_xdp_buff *x = PTR(r1);
+	struct ub_xdp_buff *x = xdp_of(r1);
 	int64_t off = (int32_t)r2;
 	uint8_t *end = x->data_end + off;
 
@@ -558,6 +583,7 @@ H(xdp_adjust_tail)
 	if (off > 0)
 		memset(x->data_end, 0, (size_t)off);
 	x->data_end = end;
+	xdp_sync_raw(r1, x);
 	return 0;
 }
 

@@ -124,6 +124,12 @@ struct ub_run_ctx {
 	uint64_t attach_cookie;          /* hooks: the link's cookie */
 	struct ub_run_ctx *prev;         /* the run this one interrupted (nesting) */
 	struct ub_xdp_buff *xdp;         /* xdp runs: the buffer behind struct xdp_md */
+	/*
+	 * Memory this run may touch besides its ctx and stack (test runs: the whole packet
+	 * frame, since packet pointers lead outside the ctx). A checked (unverified) engine
+	 * must accept accesses in [extra_lo, extra_lo + extra_len). 0: none.
+	 */
+	uint64_t extra_lo, extra_len;
 };
 extern __thread struct ub_run_ctx *ub_run_current;
 
