@@ -10,6 +10,9 @@
  * there only (one NOTE line counts them). Test helpers, registered here (ids above Linux's):
  *   1000 sum:  r0 = r1 + 2*r2 + 3*r3 + 4*r4 + 5*r5   (argument order is visible)
  *   1001 seven: r0 = 7
+ * Every run gets fresh maps (lddw map_idx N):
+ *   0: array, key 4, value 16, 4 entries       1: hash, key 8, value 8, 16 entries
+ *   2: array_of_maps, 2 entries, slot 0 = map 3 3: array, key 4, value 16, 4 entries (inner)
  */
 #include <dirent.h>
 #include <stdlib.h>
@@ -46,6 +49,41 @@ static void log_first(void *user, int level, const char *msg)
 		snprintf(first_error, sizeof(first_error), "%s", msg);
 }
 
+#define N_MAPS 4
+
+static void maps_free(struct userbpf_map **m)
+{
+	for (int i = 0; i < N_MAPS; i++)
+		userbpf_map_free(m[i]);
+}
+
+static int maps_new(struct userbpf_env *env, struct userbpf_map **m)
+{
+	struct userbpf_map_opts arr = { .sz = sizeof(arr), .type = USERBPF_MAP_TYPE_ARRAY,
+					.key_size = 4, .value_size = 16, .max_entries = 4 };
+	struct userbpf_map_opts hash = { .sz = sizeof(hash), .type = USERBPF_MAP_TYPE_HASH,
+					 .key_size = 8, .value_size = 8, .max_entries = 16 };
+	struct userbpf_map_opts aom = { .sz = sizeof(aom), .type = USERBPF_MAP_TYPE_ARRAY_OF_MAPS,
+					.key_size = 4, .value_size = 4, .max_entries = 2 };
+	uint32_t key = 0, id;
+
+	memset(m, 0, N_MAPS * sizeof(*m));
+	m[0] = userbpf_map_create(env, &arr);
+	m[1] = userbpf_map_create(env, &hash);
+	m[3] = userbpf_map_create(env, &arr);
+	aom.inner_map = m[3];
+	m[2] = m[3] ? userbpf_map_create(env, &aom) : NULL;
+	if (!m[0] || !m[1] || !m[2] || !m[3])
+		goto fail;
+	id = userbpf_map_id(m[3]);
+	if (userbpf_map_update(m[2], &key, &id, USERBPF_ANY))
+		goto fail;
+	return 0;
+fail:
+	maps_free(m);
+	return -ENOMEM;
+}
+
 enum engine { E_CHECKED, E_UNCHECKED, E_JIT, E_COUNT };
 static const char *const engine_name[E_COUNT] = { "interp", "interp-unchecked", "jit" };
 static unsigned eng_pass[E_COUNT], eng_fail[E_COUNT], jit_unavailable, error_cases;
@@ -55,12 +93,14 @@ static unsigned eng_pass[E_COUNT], eng_fail[E_COUNT], jit_unavailable, error_cas
  * caller compares with -- error) or *skip set (the JIT is not available here).
  */
 static struct userbpf_prog *load(struct userbpf_env *env, const struct userbpf_insn *insns,
-				 size_t cnt, const struct ub_case *t, enum engine e, int *err,
-				 int *skip)
+				 size_t cnt, const struct ub_case *t, enum engine e,
+				 struct userbpf_map **maps, int *err, int *skip)
 {
 	struct userbpf_prog_opts o = { .sz = sizeof(o), .name = "data" };
 	struct userbpf_prog *prog;
 
+	o.maps = maps;
+	o.map_cnt = N_MAPS;
 	o.insn_budget = t->budget;
 	o.engine = e == E_JIT ? USERBPF_ENGINE_JIT : USERBPF_ENGINE_INTERP;
 	o.flags = e == E_JIT ? USERBPF_PROG_F_TRUSTED : USERBPF_PROG_F_UNVERIFIED;
@@ -84,13 +124,17 @@ static struct userbpf_prog *load(struct userbpf_env *env, const struct userbpf_i
 static void run_case(struct userbpf_env *env, const char *name, const struct ub_case *t,
 		     const struct userbpf_insn *insns, size_t cnt, enum engine e)
 {
+	struct userbpf_map *maps[N_MAPS];
 	struct userbpf_prog *prog;
 	unsigned char *mem = NULL;
 	uint64_t r0 = 0;
 	int err = 0, skip = 0, ok;
 
+	if (!CHECK(maps_new(env, maps) == 0, "%s: cannot create the test maps", name))
+		return;
 	first_error[0] = 0;
-	prog = load(env, insns, cnt, t, e, &err, &skip);
+	prog = load(env, insns, cnt, t, e, maps, &err, &skip);
+	maps_free(maps); /* the program holds its own references */
 	if (skip) {
 		jit_unavailable++;
 		return;

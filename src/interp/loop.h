@@ -17,8 +17,9 @@
 #error "define UB_CHECKED and UB_LOOP before including loop.h"
 #endif
 
-static int UB_LOOP(const struct userbpf_prog *prog, const struct ub_interp *ip, void *mem, size_t len,
-	    uint64_t *retval, uint64_t *executed, const void *const **labels)
+static int UB_LOOP(const struct userbpf_prog *prog, const struct ub_interp *ip, void *mem,
+		   size_t len, uint64_t *retval, uint64_t *executed, const void *const **labels,
+		   const struct ub_entry *entry)
 {
 	static const void *const table[UB_I_COUNT + 1] = {
 #define UB_INSN(id, code, match, mval, fmt, cname, op) [UB_I_##id] = &&op_##id,
@@ -30,18 +31,20 @@ static int UB_LOOP(const struct userbpf_prog *prog, const struct ub_interp *ip, 
 	uint64_t stack[UB_MAX_FRAMES * USERBPF_STACK_SIZE / 8] __attribute__((aligned(16)));
 	struct {
 		const struct ub_xinsn *ret;
+		const struct userbpf_prog *prog; /* a tail call may have switched programs */
+		const struct ub_interp *ip;
 		uint64_t r6, r7, r8, r9, fp;
 		uint32_t may_goto;
 	} frames[UB_MAX_FRAMES];
 	uint64_t r[USERBPF_NREGS];
 	const struct ub_xinsn *x;
-	unsigned depth = 0;
+	unsigned depth = 0, depth_base = 0; /* depth_base: frames of the callers of a callback */
 	uint32_t may_goto = UB_MAY_GOTO_INIT;
 	uint64_t addr;
+	struct ub_cb_env cb; /* published while a helper may call back into this run */
 #if UB_CHECKED
-	/* The active stack is [r10 of the deepest frame - 512, top of frame 0). */
-	const uint64_t stack_top = (uint64_t)(uintptr_t)stack + sizeof(stack);
-	uint64_t stack_lo, left;
+	struct ub_checked_mem cm;
+	uint64_t left, budget;
 	const char *f_kind = "";
 	unsigned f_size = 0;
 	int f_reg = 0;
@@ -52,18 +55,44 @@ static int UB_LOOP(const struct userbpf_prog *prog, const struct ub_interp *ip, 
 		return 0;
 	}
 	memset(r, 0, sizeof(r));
-	r[1] = (uint64_t)(uintptr_t)mem;
-	r[2] = len;
 	r[10] = (uint64_t)(uintptr_t)stack + sizeof(stack);
+	x = ip->code;
+	if (!entry) {
+		r[1] = (uint64_t)(uintptr_t)mem;
+		r[2] = len;
+		if (ip->has_callbacks && ub_run_current) {
+			ub_run_current->callback = ub_interp_callback;
+			ub_run_current->engine = NULL;
+		}
+	} else {
+		/* A callback: its own frame on top of its callers' frames. */
+		x = ip->code + entry->pc;
+		depth_base = entry->env->depth;
+		if (depth_base >= UB_MAX_FRAMES)
+			goto too_deep;
+		memcpy(&r[1], entry->args, sizeof(entry->args));
+	}
 #if UB_CHECKED
 	/* Unverified code may read stack it never wrote: never show it host bytes. */
 	memset((char *)stack + sizeof(stack) - USERBPF_STACK_SIZE, 0, USERBPF_STACK_SIZE);
-	stack_lo = r[10] - USERBPF_STACK_SIZE;
-	left = prog->insn_budget;
+	cm.stack_top = r[10];
+	cm.stack_lo = r[10] - USERBPF_STACK_SIZE;
+	cm.mem_lo = (uint64_t)(uintptr_t)mem;
+	cm.mem_len = mem ? len : 0;
+	cm.extra = ip->regions;
+	cm.extra_cnt = ip->region_cnt;
+	cm.dyn_cnt = cm.dyn_next = 0;
+	budget = left = entry ? entry->env->left : prog->insn_budget;
+	if (entry) /* the callers' stack: a callback gets pointers into it (bpf_loop's ctx) */
+		cm.dyn[cm.dyn_cnt++] = (struct ub_region){ entry->env->stack_lo,
+							   entry->env->stack_top -
+								   entry->env->stack_lo };
+	for (unsigned i = 0; entry && i < entry->mem_cnt; i++)
+		cm.dyn[cm.dyn_cnt++] = entry->mem[i];
+	cm.dyn_next = cm.dyn_cnt;
 #else
-	(void)retval, (void)executed;
+	(void)executed;
 #endif
-	x = ip->code;
 
 #if UB_CHECKED
 #define DISPATCH()                                                                              \
@@ -73,9 +102,7 @@ static int UB_LOOP(const struct userbpf_prog *prog, const struct ub_interp *ip, 
 		goto *x->op;                                                                    \
 	} while (0)
 	/* Is [a, a + n) inside the stack, the input memory, or one of the program's regions? */
-#define IN_REGIONS(a, n)                                                                        \
-	(((a) >= stack_lo && (a) <= stack_top - (n)) ||                                          \
-	 (len >= (n) && (a) - (uint64_t)(uintptr_t)mem <= len - (n)) || in_extra(ip, (a), (n)))
+#define IN_REGIONS(a, n) ub_cm_ok(&cm, (a), (n))
 #define CHECK_MEM(a, n, kind, reg)                                                              \
 	do {                                                                                    \
 		if (__builtin_expect(!IN_REGIONS(a, n), 0)) {                                   \
@@ -250,11 +277,51 @@ op_MAY_GOTO:
 
 	/* ---- Calls ---- */
 op_CALL_HELPER: {
-	userbpf_helper_fn fn = ip->fns[x->imm];
+	const struct ub_call *c = &ip->calls[x->imm];
 
-	if (__builtin_expect(!fn, 0))
+	if (__builtin_expect(!c->fn, 0))
 		goto unknown_helper;
-	r[0] = fn(r[1], r[2], r[3], r[4], r[5]);
+#if UB_CHECKED
+	if (c->proto) {
+		int err = ub_cm_check_call(prog, &cm, c, r, (size_t)(x - ip->code), mem);
+
+		if (err)
+			return err;
+	}
+#endif
+	if (__builtin_expect(c->callback, 0)) {
+		void *saved;
+
+		if (!ub_run_current)
+			goto no_run;
+		cb.prog = prog;
+		cb.call = c;
+		cb.depth = depth_base + depth + 1;
+		cb.mem = mem;
+		cb.len = len;
+		cb.err = 0;
+#if UB_CHECKED
+		cb.stack_lo = cm.stack_lo;
+		cb.stack_top = cm.stack_top;
+		cb.left = left;
+#endif
+		saved = ub_run_current->engine;
+		ub_run_current->engine = &cb;
+		r[0] = c->fn(r[1], r[2], r[3], r[4], r[5]);
+		ub_run_current->engine = saved;
+		if (cb.err)
+			return cb.err;
+#if UB_CHECKED
+		left = cb.left;
+#endif
+	} else {
+		r[0] = c->fn(r[1], r[2], r[3], r[4], r[5]);
+	}
+#if UB_CHECKED
+	ub_cm_after_call(&cm, c, r, r[0]);
+#endif
+	if (__builtin_expect(c->tail_call, 0))
+		goto tail_call;
 	NEXT();
 }
 op_CALLX: {
@@ -270,9 +337,11 @@ op_CALLX: {
 op_CALL_KFUNC:
 	goto no_kfunc;
 op_CALL_LOCAL:
-	if (__builtin_expect(depth + 1 >= UB_MAX_FRAMES, 0))
+	if (__builtin_expect(depth_base + depth + 1 >= UB_MAX_FRAMES, 0))
 		goto too_deep;
 	frames[depth].ret = x + 1;
+	frames[depth].prog = prog;
+	frames[depth].ip = ip;
 	frames[depth].r6 = r[6];
 	frames[depth].r7 = r[7];
 	frames[depth].r8 = r[8];
@@ -283,8 +352,8 @@ op_CALL_LOCAL:
 	r[10] -= USERBPF_STACK_SIZE;
 	may_goto = UB_MAY_GOTO_INIT;
 #if UB_CHECKED
-	stack_lo = r[10] - USERBPF_STACK_SIZE;
-	memset((void *)(uintptr_t)stack_lo, 0, USERBPF_STACK_SIZE);
+	cm.stack_lo = r[10] - USERBPF_STACK_SIZE;
+	memset((void *)(uintptr_t)cm.stack_lo, 0, USERBPF_STACK_SIZE);
 #endif
 	x += x->imm;
 	NEXT();
@@ -293,12 +362,16 @@ op_EXIT:
 		*retval = r[0];
 #if UB_CHECKED
 		if (executed)
-			*executed = prog->insn_budget - left;
+			*executed = budget - left;
+		if (entry)
+			entry->env->left = left;
 #endif
 		return 0;
 	}
 	depth--;
 	x = frames[depth].ret;
+	prog = frames[depth].prog;
+	ip = frames[depth].ip;
 	r[6] = frames[depth].r6;
 	r[7] = frames[depth].r7;
 	r[8] = frames[depth].r8;
@@ -306,9 +379,54 @@ op_EXIT:
 	r[10] = frames[depth].fp;
 	may_goto = frames[depth].may_goto;
 #if UB_CHECKED
-	stack_lo = r[10] - USERBPF_STACK_SIZE;
+	cm.stack_lo = r[10] - USERBPF_STACK_SIZE;
 #endif
 	DISPATCH();
+
+	/*
+	 * A successful tail call (the helper left its target in the run): the target replaces
+	 * the current frame, starting at its instruction 0 with r1 = ctx, the other registers 0
+	 * and this frame's stack; its exit returns to this frame's caller, as in Linux. A target
+	 * on another engine (the JIT, or the other loop) runs nested and this frame exits with
+	 * its r0.
+	 */
+tail_call: {
+	struct ub_run_ctx *run = ub_run_current;
+	const struct userbpf_prog *t = run ? run->tail_target : NULL;
+	const struct ub_interp *tip;
+
+	if (!t)
+		NEXT(); /* the tail call failed: execution goes on */
+	run->tail_target = NULL;
+	run->prog = t;
+	tip = t->interp;
+	if (!t->jit_fn && tip && tip->loop == ip->loop) {
+		prog = t;
+		ip = tip;
+		x = ip->code;
+		memset(r, 0, sizeof(uint64_t) * 10);
+		r[1] = (uint64_t)(uintptr_t)mem;
+		may_goto = UB_MAY_GOTO_INIT;
+#if UB_CHECKED
+		memset((void *)(uintptr_t)cm.stack_lo, 0, USERBPF_STACK_SIZE);
+		cm.extra = ip->regions;
+		cm.extra_cnt = ip->region_cnt;
+#endif
+		DISPATCH();
+	}
+	if (t->jit_fn) {
+		r[0] = t->jit_fn(mem, len);
+	} else if (tip) {
+		int err = tip->loop(t, tip, mem, len, &r[0], NULL, NULL, NULL);
+
+		if (err)
+			return err;
+	} else {
+		return UB_BUG(&prog->env->log, "%s: tail call target %s has no engine", prog->name,
+			      t->name);
+	}
+	goto op_EXIT;
+}
 
 	/* ---- Loads and stores ---- */
 #define LDX(N, T, CAST)                                                                         \
@@ -453,7 +571,9 @@ pkt_out:
 	*retval = 0;
 #if UB_CHECKED
 	if (executed)
-		*executed = prog->insn_budget - left;
+		*executed = budget - left;
+	if (entry)
+		entry->env->left = left;
 #endif
 	return 0;
 
@@ -477,11 +597,17 @@ too_deep:
 	ub_err(&prog->env->log, "%s: insn %zu: call too deep: more than %d frames", prog->name,
 	       (size_t)(x - ip->code), UB_MAX_FRAMES);
 	return -E2BIG;
+no_run:
+	ub_err(&prog->env->log, "%s: insn %zu: helper %u calls back into the program, which needs "
+	       "a run started by userbpf_prog_run()", prog->name, (size_t)(x - ip->code),
+	       ip->calls[x->imm].id);
+	return -EINVAL;
 #if UB_CHECKED
 fault:
 	ub_err(&prog->env->log, "%s: insn %zu: %s of %u bytes at r%d%+d = 0x%llx is outside the "
-	       "stack and the input memory", prog->name, (size_t)(x - ip->code), f_kind, f_size,
-	       f_reg, x->off, (unsigned long long)addr);
+	       "memory this program may touch (its stack, the input memory, map values)",
+	       prog->name, (size_t)(x - ip->code), f_kind, f_size, f_reg, x->off,
+	       (unsigned long long)addr);
 	return -EFAULT;
 misaligned:
 	ub_err(&prog->env->log, "%s: insn %zu: misaligned %s of %u bytes at r%d%+d = 0x%llx",
@@ -491,6 +617,8 @@ misaligned:
 out_of_budget:
 	ub_err(&prog->env->log, "%s: insn %zu: instruction budget of %llu exhausted", prog->name,
 	       (size_t)(x - ip->code), (unsigned long long)prog->insn_budget);
+	if (entry)
+		entry->env->left = 0;
 	return -ETIME;
 #endif
 
