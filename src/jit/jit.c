@@ -15,6 +15,7 @@
 #include <sys/random.h>
 #include <time.h>
 
+#include "helpers/helpers.h"
 #include "isa/isa.h"
 #include "jit/jit.h"
 #include "jit/jit_int.h"
@@ -167,8 +168,12 @@ static int analyze(struct ub_jit *j, uint32_t *func)
 			break;
 		case UB_F_CALLX:
 			j->full_frame = 1;
+			j->used_regs |= 1u << ub_isa_callx_reg(in);
 			/* fallthrough */
 		case UB_F_CALL:
+			if (fmt == UB_F_CALL && in->imm == UB_JIT_TAIL_CALL_ID)
+				j->full_frame = 1; /* the tail jump unwinds through the run context */
+			/* fallthrough */
 		case UB_F_CALL_KFUNC:
 			j->has_calls = 1;
 			j->used_regs |= 0x3f;
@@ -354,6 +359,19 @@ out:
 	ub_jit_mem_free(mem, map_size);
 	jit_free_work(&j);
 	return err;
+}
+
+uint64_t ub_jit_tail_call_target(uint64_t ctx, uint64_t map, uint64_t index)
+{
+	struct ub_run_ctx *run = ub_run_current;
+	const struct userbpf_prog *t;
+
+	(void)ctx;
+	t = ub_tail_call_target(run, (struct userbpf_map *)(uintptr_t)map, index);
+	if (!t || !t->jit_fn)
+		return 0;
+	run->prog = t;
+	return (uint64_t)(uintptr_t)t->jit_fn;
 }
 
 void ub_jit_release(struct userbpf_prog *prog)

@@ -55,6 +55,16 @@ struct ub_jit {
 	int err;                    /* first error of the pass (negative errno) */
 };
 
+/* Linux's BPF_FUNC_tail_call: the JIT handles `call 12` itself (the run switches programs). */
+#define UB_JIT_TAIL_CALL_ID 12
+
+/*
+ * Called by JITed code for `call 12` with the helper's arguments (ctx, prog_array, index):
+ * the JITed entry of the target, counting the tail call in the current run, or 0 when the call
+ * fails (empty slot, bad index, 33 calls already, or a target that is not JITed).
+ */
+uint64_t ub_jit_tail_call_target(uint64_t ctx, uint64_t map, uint64_t index);
+
 /* Make room for at least `need` more bytes in j->buf. Returns 0 or -ENOMEM. */
 int ub_jit_reserve(struct ub_jit *j, size_t need);
 

@@ -434,6 +434,103 @@ static void test_every_row(void)
 	       ok, refused, UB_I_COUNT);
 }
 
+static struct userbpf_prog *load_maps(const struct userbpf_insn *insns, size_t cnt,
+				      struct userbpf_map **maps, size_t map_cnt)
+{
+	struct userbpf_prog_opts o = { .sz = sizeof(o), .engine = USERBPF_ENGINE_JIT,
+				       .flags = USERBPF_PROG_F_TRUSTED, .maps = maps,
+				       .map_cnt = map_cnt };
+
+	lastlog[0] = 0;
+	return userbpf_prog_load(env, insns, cnt, &o);
+}
+
+static uint64_t run_prog(struct userbpf_prog *p)
+{
+	uint64_t r0 = 0xdead;
+
+	CHECK(userbpf_prog_run(p, NULL, 0, &r0) == 0, "run");
+	return r0;
+}
+
+static void test_maps(void)
+{
+	struct userbpf_map_opts ao = { .sz = sizeof(ao), .type = USERBPF_MAP_TYPE_ARRAY,
+				       .key_size = 4, .value_size = 16, .max_entries = 4 };
+	struct userbpf_map_opts po = { .sz = sizeof(po), .type = USERBPF_MAP_TYPE_PROG_ARRAY,
+				       .key_size = 4, .value_size = 4, .max_entries = 2 };
+	/* r1 = &value[0] + 8; r0 = *(u64 *)r1; *(u64 *)r1 = 77 */
+	struct userbpf_insn direct[] = { I(0x18, 1, 6, 0, 0), I(0, 0, 0, 0, 8), I(0x79, 0, 1, 0, 0),
+					 I(0x7a, 1, 0, 0, 77), EXIT };
+	/* r0 = map_lookup_elem(map, &key 2) ? *(u64 *)r0 : 1 */
+	struct userbpf_insn lookup[] = {
+		I(0x62, 10, 0, -4, 2), I(0x18, 1, 5, 0, 0), I(0, 0, 0, 0, 0), MOV64R(2, 10),
+		I(0x07, 2, 0, 0, -4), I(0x85, 0, 0, 0, 1), I(0x55, 0, 0, 2, 0), MOV64I(0, 1), EXIT,
+		I(0x79, 0, 0, 0, 0), EXIT,
+	};
+	/* A: tail_call(ctx, prog_array, 0); r0 = 99 */
+	struct userbpf_insn a[] = { MOV64I(6, 7), I(0x18, 2, 5, 0, 1), I(0, 0, 0, 0, 0),
+				    MOV64I(3, 0), I(0x85, 0, 0, 0, 12), MOV64I(0, 99), EXIT };
+	struct userbpf_insn b[] = { I(0x55, 1, 0, 2, 0), MOV64I(0, 42), EXIT, MOV64I(0, 43), EXIT };
+	/* C: value[0] += 1 (map 0), tail_call(ctx, map 1, 1) to itself; r0 = value[0] */
+	struct userbpf_insn c[] = {
+		I(0x18, 6, 6, 0, 0), I(0, 0, 0, 0, 0), MOV64I(7, 1), I(0xdb, 6, 7, 0, 0),
+		I(0x18, 2, 5, 0, 1), I(0, 0, 0, 0, 0), MOV64I(3, 1), I(0x85, 0, 0, 0, 12),
+		I(0x79, 0, 6, 0, 0), EXIT,
+	};
+	struct userbpf_map *arr = userbpf_map_create(env, &ao);
+	struct userbpf_map *pa = userbpf_map_create(env, &po);
+	struct userbpf_map *both[2] = { arr, pa };
+	struct userbpf_prog *p, *pb, *pc;
+	uint8_t val[16] = { 0 };
+	uint64_t v = 1234;
+	uint32_t k = 0;
+
+	if (!CHECK(arr && pa, "maps: %s", lastlog))
+		goto out;
+	memcpy(val + 8, &v, 8);
+	CHECK(userbpf_map_update(arr, &k, val, USERBPF_ANY) == 0, "update");
+	p = load_maps(direct, N(direct), &arr, 1);
+	if (CHECK(p, "direct value: %s", lastlog)) {
+		CHECK_EQ_U64(run_prog(p), 1234, "lddw map value reads the value");
+		CHECK(userbpf_map_lookup(arr, &k, val) == 0 && !memcmp(val + 8, &(uint64_t){ 77 }, 8),
+		      "and writes it");
+		userbpf_prog_free(p);
+	}
+	k = 2;
+	v = 0xabcdef;
+	memcpy(val, &v, 8);
+	userbpf_map_update(arr, &k, val, USERBPF_ANY);
+	p = load_maps(lookup, N(lookup), &arr, 1);
+	if (CHECK(p, "lookup: %s", lastlog)) {
+		CHECK_EQ_U64(run_prog(p), 0xabcdef, "map_lookup_elem from JITed code");
+		userbpf_prog_free(p);
+	}
+	p = load_maps(a, N(a), both, 2);
+	pb = load_maps(b, N(b), NULL, 0);
+	if (CHECK(p && pb, "tail call progs: %s", lastlog)) {
+		CHECK_EQ_U64(run_prog(p), 99, "empty slot: the tail call falls through");
+		CHECK(userbpf_prog_array_set(pa, 0, pb) == 0, "prog_array_set");
+		CHECK_EQ_U64(run_prog(p), 42, "tail call runs the target, ctx in r1");
+		CHECK_EQ_U64(run_prog(p), 42, "again (the run context resets)");
+	}
+	userbpf_prog_free(pb);
+	userbpf_prog_free(p);
+	k = 0;
+	memset(val, 0, sizeof(val));
+	userbpf_map_update(arr, &k, val, USERBPF_ANY);
+	pc = load_maps(c, N(c), both, 2);
+	if (CHECK(pc, "self tail call: %s", lastlog)) {
+		userbpf_prog_array_set(pa, 1, pc);
+		/* 1 run + 33 tail calls, Linux's MAX_TAIL_CALL_CNT */
+		CHECK_EQ_U64(run_prog(pc), 34, "tail call limit");
+		userbpf_prog_free(pc);
+	}
+out:
+	userbpf_map_free(arr);
+	userbpf_map_free(pa);
+}
+
 static int collect(void *user, const char *text, size_t len)
 {
 	char *buf = user;
@@ -520,6 +617,7 @@ int main(void)
 	test_every_row();
 	test_bad_programs();
 	test_disasm();
+	test_maps();
 	userbpf_env_free(env);
 	return ub_test_done("jit");
 }

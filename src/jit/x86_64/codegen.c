@@ -26,6 +26,7 @@
 #include "isa/isa.h"
 #include "jit/jit_int.h"
 #include "jit/x86_64/emit.h"
+#include "maps/map.h"
 
 static const uint8_t reg_map[12] = {
 	X_RAX, X_RDI, X_RSI, X_RDX, X_RCX, X_R8, X_RBX, X_R13, X_R14, X_R15, X_RBP,
@@ -510,6 +511,33 @@ static void emit_call_abs(struct ub_jit *j, struct ub_x86_out *o, const void *fn
 	ub_x86_d32(o, j->final ? (uint32_t)(int32_t)rel : 0);
 }
 
+/*
+ * bpf_tail_call(ctx, map, index): the shim returns the target's entry (or 0: no such program,
+ * limit of 33 reached, go on). On success the whole run's frame is torn down and the target is
+ * entered with r1 = ctx, r2 = len, as userbpf_prog_run() would enter it; its return value is the
+ * run's. (From a subprogram too: the run, not just the subprogram, is replaced.)
+ */
+static void emit_tail_call(struct ub_jit *j, struct ub_x86_out *o)
+{
+	size_t skip;
+
+	emit_call_abs(j, o, (const void *)ub_jit_tail_call_target);
+	ub_x86_rr(o, X_W, 0x85, X_RAX, X_RAX);
+	skip = open8(o, X_CC_E);
+	mov64(o, X_R11, X_RAX);
+	ub_x86_rm(o, X_W, 0x8b, X_RDI, X_R12, RC_CTX);
+	ub_x86_rm(o, X_W, 0x8b, X_RSI, X_R12, RC_LEN);
+	ub_x86_rm(o, X_W, 0x8d, X_RSP, X_R12, RC_SIZE);
+	pop(o, X_R15);
+	pop(o, X_R14);
+	pop(o, X_R13);
+	pop(o, X_R12);
+	pop(o, X_RBX);
+	pop(o, X_RBP);
+	ub_x86_rr(o, 0, 0xff, 4, X_R11); /* jmp r11 */
+	close8(o, skip);
+}
+
 static int emit_call_helper(struct ub_jit *j, struct ub_x86_out *o, const struct userbpf_insn *in)
 {
 	const struct userbpf_env *env = j->prog->env;
@@ -517,6 +545,10 @@ static int emit_call_helper(struct ub_jit *j, struct ub_x86_out *o, const struct
 	if (in->imm < 0 || in->imm >= USERBPF_MAX_HELPER_ID || !env->helpers[in->imm].fn) {
 		ub_err(j->log, "jit: insn %zu: call to unknown helper %d", j->cur, in->imm);
 		return -EINVAL;
+	}
+	if (in->imm == UB_JIT_TAIL_CALL_ID) {
+		emit_tail_call(j, o);
+		return 0;
 	}
 	emit_call_abs(j, o, (const void *)env->helpers[in->imm].fn);
 	return 0;
@@ -539,7 +571,7 @@ static void emit_call_local(struct ub_jit *j, struct ub_x86_out *o, const struct
 /* callx: the helper id is in dst; out of range or unregistered ends the run with 0. */
 static void emit_callx(struct ub_jit *j, struct ub_x86_out *o, const struct userbpf_insn *in)
 {
-	mov64(o, X_R11, reg_map[in->dst_reg]);
+	mov64(o, X_R11, reg_map[ub_isa_callx_reg(in)]); /* dst, or imm in LLVM < 19's encoding */
 	ub_x86_alu_ri(o, X_W, 7, X_R11, USERBPF_MAX_HELPER_ID);
 	emit_jump(j, o, X_CC_AE, j->stub, 1);
 	ub_x86_rr(o, X_W, 0x6b, X_R11, X_R11); /* imul r11, r11, sizeof(struct ub_helper) */
@@ -699,13 +731,28 @@ static int emit_lddw(struct ub_jit *j, struct ub_x86_out *o, const struct userbp
 		}
 		ub_x86_movabs(o, d, (uint64_t)(uintptr_t)prog->maps[in->imm]);
 		return 0;
+	case USERBPF_PSEUDO_MAP_VALUE:
+	case USERBPF_PSEUDO_MAP_IDX_VALUE:
+		if ((uint32_t)in->imm >= prog->map_cnt) {
+			ub_err(j->log, "jit: insn %zu: map index %d out of range (program has %zu maps)",
+			       j->cur, in->imm, prog->map_cnt);
+			return -EINVAL;
+		}
+		if (ub_map_direct_value_addr(prog->maps[in->imm], (uint32_t)in[1].imm, &v)) {
+			ub_err(j->log, "jit: insn %zu: map %d has no value at offset %d (not an array, "
+			       "or the offset is outside the value)", j->cur, in->imm, in[1].imm);
+			return -EINVAL;
+		}
+		ub_x86_movabs(o, d, v);
+		return 0;
 	case USERBPF_PSEUDO_FUNC:
 		target = j->cur + 1 + (size_t)(int64_t)in->imm;
 		ub_x86_movabs(o, d, j->base + j->fentry[target]);
 		return 0;
 	default:
-		ub_err(j->log, "jit: insn %zu: lddw with src %u (%s) is not supported by the JIT", j->cur,
-		       in->src_reg, in->src_reg == USERBPF_PSEUDO_BTF_ID ? "BTF id" : "map value");
+		ub_err(j->log, "jit: insn %zu: lddw with src %u (%s) is not supported: no host "
+		       "variables are registered", j->cur, in->src_reg,
+		       in->src_reg == USERBPF_PSEUDO_BTF_ID ? "BTF id" : "unknown");
 		return -EINVAL;
 	}
 }
