@@ -67,14 +67,18 @@ static void run_dir(const char *dir, int extended, unsigned *files, unsigned *sk
 		struct outcome oi = { 0 }, oj = { 0 };
 		struct userbpf_insn *insns = NULL;
 		struct ub_case t;
-		char path[1024], why[256];
+		char path[2048], why[256];
 		size_t cnt = 0;
 
 		if (len < 6 || strcmp(name + len - 5, ".data")) {
 			free(names[i]);
 			continue;
 		}
-		snprintf(path, sizeof(path), "%s/%s", dir, name);
+		if (snprintf(path, sizeof(path), "%s/%s", dir, name) >= (int)sizeof(path)) {
+			CHECK(0, "%s/%s: path too long", dir, name);
+			free(names[i]);
+			continue;
+		}
 		free(names[i]);
 		if (!CHECK(ub_case_parse(path, &t, extended, why, sizeof(why)) == 0, "%s: %s", path,
 			   why))
