@@ -39,4 +39,22 @@ int cli_hex_parse(const char *text, unsigned char **bytes, size_t *len);
 /* Print "userbpf <cmd>: <message>" to stderr. */
 void cli_error(const char *cmd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
+/* ---- packet runs (cmd_xdp.c) ---- */
+struct userbpf_object;
+/*
+ * Open and load the object at path and return its first program of `type` (or the one named
+ * `name`); *objp receives the object (free it, then the env). NULL after printing the error.
+ */
+struct userbpf_prog *cli_object_prog(struct userbpf_env *env, const char *cmd, const char *path,
+				     const char *name, uint32_t type,
+				     struct userbpf_object **objp);
+/*
+ * Test-run prog on one packet file (`data`) or on every packet file named in `list` (one path
+ * per line, # comments), in order, on the same loaded program (maps persist). Packet files
+ * are raw bytes or hex text. Prints one line per packet: with json, {"retval": N,
+ * "data_out": "hex"}. Returns 0, or 1 after printing an error. For `userbpf run --type xdp`.
+ */
+int cli_run_packets(struct userbpf_prog *prog, const char *cmd, const char *data,
+		    const char *list, int json);
+
 #endif /* UB_CLI_H */
