@@ -40,6 +40,36 @@ void ub_vlog_printf(struct ub_verifier *v, const char *fmt, ...)
 	va_end(ap);
 }
 
+/* The verdict lines: when the buffer is full they replace its tail, so they are never lost. */
+static void vlog_final(struct ub_verifier *v, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+static void vlog_final(struct ub_verifier *v, const char *fmt, ...)
+{
+	struct ub_vlog *l = &v->log;
+	char line[512];
+	va_list ap;
+	size_t n;
+
+	if (!l->level || !l->buf || !l->size)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(line, sizeof(line), fmt, ap);
+	va_end(ap);
+	n = strlen(line);
+	if (l->len + n < l->size) {
+		memcpy(l->buf + l->len, line, n + 1);
+		l->len += n;
+		return;
+	}
+	if (n >= l->size)
+		n = l->size - 1;
+	if (l->len > l->size - 1 - n)
+		l->len = l->size - 1 - n;
+	memcpy(l->buf + l->len, line, n);
+	l->len += n;
+	l->buf[l->len] = '\0';
+}
+
 static int vreject(struct ub_verifier *v, int err, int key, va_list ap)
 {
 	const struct userbpf_line_info *li;
@@ -50,11 +80,11 @@ static int vreject(struct ub_verifier *v, int err, int key, va_list ap)
 	v->err_key = key;
 	v->err_insn = v->insn;
 	vsnprintf(v->err_msg, sizeof(v->err_msg), verr_table[key].fmt, ap);
-	ub_vlog_printf(v, "%s\n", v->err_msg);
+	vlog_final(v, "%s\n", v->err_msg);
 	li = v->insn >= 0 ? ub_prog_line(v->prog, (size_t)v->insn) : NULL;
 	if (li && li->file)
-		ub_vlog_printf(v, "; %s @ %s:%u\n", li->text ? li->text : "", li->file, li->line);
-	ub_vlog_printf(v, "hint: %s\n", verr_table[key].why);
+		vlog_final(v, "; %s @ %s:%u\n", li->text ? li->text : "", li->file, li->line);
+	vlog_final(v, "hint: %s\n", verr_table[key].why);
 	if (li && li->file)
 		ub_err(v->sink, "%s: insn %d (%s:%u): %s", v->prog->name, v->insn, li->file,
 		       li->line, v->err_msg);
@@ -207,7 +237,7 @@ void ub_vlog_finish(struct ub_verifier *v, uint64_t time_ns)
 {
 	struct userbpf_verify_stats *st = v->opts->stats;
 
-	ub_vlog_printf(v, "processed %" PRIu64 " insns (limit %u) max_states_per_insn %" PRIu64
+	vlog_final(v, "processed %" PRIu64 " insns (limit %u) max_states_per_insn %" PRIu64
 		       " total_states %" PRIu64 " peak_states %" PRIu64 " mark_read 0\n",
 		       v->processed, UB_MAX_PROCESSED, v->max_states_per_insn, v->total_states,
 		       v->peak_states);

@@ -241,6 +241,67 @@ static bool states_equal(const struct ub_vstate *a, const struct ub_vstate *b, b
 	return states_contain(a, b, unpriv) && states_contain(b, a, unpriv);
 }
 
+/*
+ * Widening, for loops whose end the run time guarantees (may_goto, callback helpers): make
+ * cur cover old too, by forgetting what differs (scalars become unknown, anything else becomes
+ * unusable). Exploring a larger state is always sound; it lets the walk converge, because the
+ * next round is contained in this one. Returns false when the shapes differ (no widening).
+ */
+static void widen_reg(struct ub_reg *cur, const struct ub_reg *old, struct idmap *m)
+{
+	if (regsafe(cur, old, m) && regsafe(old, cur, m))
+		return;
+	if (cur->type == UB_SCALAR && old->type == UB_SCALAR) {
+		ub_mark_unknown(cur);
+		return;
+	}
+	ub_mark_not_init(cur);
+}
+
+static bool widen(struct ub_vstate *cur, const struct ub_vstate *old)
+{
+	struct idmap m;
+
+	m.n = 0;
+	if (old->curframe != cur->curframe || old->nrefs != cur->nrefs)
+		return false;
+	for (int fi = 0; fi <= cur->curframe; fi++) {
+		struct ub_frame *cf = cur->frames[fi];
+		const struct ub_frame *of = old->frames[fi];
+
+		if (of->callsite != cf->callsite)
+			return false;
+		for (int r = 0; r < USERBPF_NREGS; r++)
+			widen_reg(&cf->regs[r], &of->regs[r], &m);
+		for (int s = 0; s < cf->nslots; s++) {
+			struct ub_slot *cs = &cf->slots[s];
+			static const struct ub_slot invalid_slot;
+			const struct ub_slot *os = s < of->nslots ? &of->slots[s] : &invalid_slot;
+
+			if (cs->type[0] == UB_ST_SPILL && os->type[0] == UB_ST_SPILL) {
+				widen_reg(&cs->spill, &os->spill, &m);
+				continue;
+			}
+			for (int b = 0; b < 8; b++) {
+				uint8_t ct = cs->type[b], ot = os->type[b];
+
+				if (ct == ot && ct != UB_ST_SPILL)
+					continue;
+				/* Data in both: data; anything else: unknown bytes. */
+				cs->type[b] = (ct != UB_ST_INVALID && ot != UB_ST_INVALID &&
+					       (ct != UB_ST_SPILL || cs->spill.type == UB_SCALAR) &&
+					       (ot != UB_ST_SPILL || os->spill.type == UB_SCALAR)) ?
+						      UB_ST_MISC : UB_ST_INVALID;
+			}
+			if (cs->type[0] != UB_ST_SPILL)
+				for (int b = 0; b < 8; b++)
+					if (cs->type[b] == UB_ST_SPILL)
+						cs->type[b] = UB_ST_MISC;
+		}
+	}
+	return true;
+}
+
 void ub_update_branches(struct ub_verifier *v, struct ub_vstate *st)
 {
 	(void)v;
@@ -264,21 +325,46 @@ int ub_prune(struct ub_verifier *v, int insn)
 	bool may_goto = v->aux[insn].id == UB_I_MAY_GOTO;
 	const struct ub_helper_proto *hp = v->aux[insn].id == UB_I_CALL_HELPER ?
 		ub_helper_proto((uint32_t)v->insns[insn].imm) : NULL;
-	bool cb_call = hp && (hp->flags & UB_HF_CALLBACK);
+	bool cb_call = hp && (hp->flags & UB_HF_CALLBACK), widened = false;
 	struct ub_sl *sl;
 
-	for (sl = v->explored[insn]; sl; sl = sl->next, n++) {
+	struct ub_sl **link = &v->explored[insn];
+
+	while ((sl = *link)) {
+		n++;
+		/*
+		 * A state that keeps missing is unlikely to ever prune (a loop header sees a new
+		 * counter value each time): drop it from the search. In-progress states stay
+		 * alive (their descendants point to them) on the retired list.
+		 */
+		if (sl->misses > 8 + 4 * sl->hits) {
+			*link = sl->next;
+			v->cur_states--;
+			if (sl->st.branches) {
+				sl->next = v->retired;
+				v->retired = sl;
+			} else {
+				ub_state_free_frames(&sl->st);
+				free(sl);
+			}
+			continue;
+		}
+		link = &sl->next;
 		if (sl->st.branches) {
 			/* Still being explored, so on our own path: a repeat is a loop. */
-			if (may_goto && sl->st.may_goto_depth != cur->may_goto_depth &&
-			    states_contain(&sl->st, cur, v->unpriv))
-				return 1; /* the may_goto budget ends this loop at run time */
-			/*
-			 * A callback call re-entered in a state already being explored adds no
-			 * new behaviour; the helper bounds the number of runs (no hang).
-			 */
-			if (cb_call && states_contain(&sl->st, cur, v->unpriv))
-				return 1;
+			if (may_goto || cb_call) {
+				/*
+				 * A loop the run time bounds (may_goto budget, callback helper):
+				 * a state already being explored covers this one, else widen so
+				 * the walk converges. No infinite-loop verdict here.
+				 */
+				if (states_contain(&sl->st, cur, v->unpriv))
+					return 1;
+				if (!widened && widen(cur, &sl->st))
+					widened = true;
+				sl->misses++;
+				continue;
+			}
 			if (states_equal(&sl->st, cur, v->unpriv))
 				return ub_reject(v, UB_E_INFINITE_LOOP, insn);
 			sl->misses++;
@@ -290,7 +376,7 @@ int ub_prune(struct ub_verifier *v, int insn)
 		}
 		sl->misses++;
 	}
-	if (v->stored_states >= UB_MAX_STORED_STATES)
+	if (v->stored_states >= UB_MAX_STORED_STATES || n >= UB_MAX_STATES_PER_INSN)
 		return 0;
 	sl = calloc(1, sizeof(*sl));
 	if (!sl || ub_state_copy(&sl->st, cur)) {
@@ -317,8 +403,21 @@ int ub_prune(struct ub_verifier *v, int insn)
 	return 0;
 }
 
+static void sl_list_free(struct ub_sl *sl)
+{
+	while (sl) {
+		struct ub_sl *next = sl->next;
+
+		ub_state_free_frames(&sl->st);
+		free(sl);
+		sl = next;
+	}
+}
+
 void ub_explored_free(struct ub_verifier *v)
 {
+	sl_list_free(v->retired);
+	v->retired = NULL;
 	if (!v->explored)
 		return;
 	for (int i = 0; i < v->cnt; i++) {

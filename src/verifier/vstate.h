@@ -23,6 +23,7 @@
 #define UB_STACK 512               /* MAX_BPF_STACK, combined over the call chain */
 #define UB_MAX_BRANCHES 8192       /* BPF_COMPLEXITY_LIMIT_JMP_SEQ: pending branches */
 #define UB_MAX_STORED_STATES 65536 /* beyond this, no new checkpoints (slower, still sound) */
+#define UB_MAX_STATES_PER_INSN 64  /* the same, per instruction */
 #define UB_MAX_PKT_OFF 0xffff      /* MAX_PACKET_OFF */
 #define UB_MAX_VAR_OFF (1 << 29)   /* BPF_MAX_VAR_OFF */
 #define UB_MAX_REFS 64
@@ -168,6 +169,7 @@ struct ub_verifier {
 	struct ub_branch *stack;       /* pending branches */
 	int nstack, capstack;
 	struct ub_sl **explored;       /* per insn */
+	struct ub_sl *retired;         /* dropped from the search but still parents of paths */
 	uint32_t id_gen;
 
 	/* Result. */
