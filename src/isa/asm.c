@@ -494,6 +494,9 @@ static int assemble_insn(struct as *a, const char *text)
 			return emit(a, m.in, r->fmt == UB_F_LDDW ? 2 : 1);
 		}
 	}
+	/* Name the whole word the best attempt stopped in ("foo", not "oo" after "f" of "func"). */
+	while (far && far > text && is_ident((unsigned char)far[-1]) && is_ident((unsigned char)*far))
+		far--;
 	if (far && best.why)
 		ub_err(a->log, "line %d: %s at '%.*s' in '%s'", a->line, best.why,
 		       token_len(far), far, text);
