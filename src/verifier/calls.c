@@ -361,6 +361,9 @@ static int check_helper(struct ub_verifier *v, const struct userbpf_insn *in, in
 		if (err)
 			return err;
 	}
+	/* A tail call that succeeds never comes back: nothing may be held across it. */
+	if ((p->flags & UB_HF_TAIL_CALL) && v->cur->nrefs)
+		return ub_reject(v, UB_E_TAIL_CALL_REFS);
 	if (m.release_ref) {
 		err = ub_ref_release(v, m.release_ref);
 		if (err)

@@ -63,8 +63,6 @@ static int init_state(struct ub_verifier *v)
 		 */
 		mark_ptr(&f->regs[1], UB_PTR_PKT);
 		ub_mark_unknown(&f->regs[2]);
-		f->regs[2].s.umax = UINT32_MAX;
-		ub_scalar_sync(&f->regs[2].s);
 		f->regs[2].id = UB_LEN_ID;
 		break;
 	}

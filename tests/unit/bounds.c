@@ -294,48 +294,8 @@ static void test_precision(void)
 	CHECK(ub_scalar_branch(&a, &b, USERBPF_JLT, false) == 1, "branch always");
 }
 
-static void test_tnum(void)
-{
-	unsigned fail = 0;
-
-	/* Exhaustive over 4-bit tnums (81 each) for add/sub/mul/and/or/xor. */
-	for (uint64_t av = 0; av < 16; av++)
-		for (uint64_t am = 0; am < 16; am++) {
-			if (av & am)
-				continue;
-			for (uint64_t bv = 0; bv < 16; bv++)
-				for (uint64_t bm = 0; bm < 16; bm++) {
-					struct ub_tnum a = UB_TNUM(av, am), b = UB_TNUM(bv, bm);
-					struct ub_tnum r[6];
-
-					if (bv & bm)
-						continue;
-					r[0] = ub_tnum_add(a, b), r[1] = ub_tnum_sub(a, b);
-					r[2] = ub_tnum_mul(a, b), r[3] = ub_tnum_and(a, b);
-					r[4] = ub_tnum_or(a, b), r[5] = ub_tnum_xor(a, b);
-					for (uint64_t x = 0; x < 16; x++)
-						for (uint64_t y = 0; y < 16; y++) {
-							uint64_t c[6] = { x + y, x - y, x * y, x & y,
-									  x | y, x ^ y };
-
-							if (!ub_tnum_contains(a, x) ||
-							    !ub_tnum_contains(b, y))
-								continue;
-							for (int k = 0; k < 6; k++)
-								if (!ub_tnum_contains(r[k], c[k]))
-									fail++;
-						}
-				}
-		}
-	CHECK(fail == 0, "%u tnum results outside", fail);
-	CHECK(ub_tnum_range(4, 7).value == 4 && ub_tnum_range(4, 7).mask == 3, "range 4..7");
-	CHECK(ub_tnum_is_aligned(UB_TNUM(8, 0x30), 8) && !ub_tnum_is_aligned(UB_TNUM(8, 4), 8),
-	      "aligned");
-}
-
 int main(void)
 {
-	test_tnum();
 	test_precision();
 	test_alu();
 	test_cond();
