@@ -452,6 +452,24 @@ static int token_len(const char *p)
 	return q == p ? 1 : (int)(q - p);
 }
 
+/* Can template t of row id start with character c? A cheap filter before a full match. */
+static int may_start(const char *t, int id, int fl, char c)
+{
+	if (t[0] != '%')
+		return t[0] == c;
+	switch (t[1]) {
+	case 'C':
+		return ub_insn_table[id].cname[0] == c;
+	case 'D':
+	case 'S':
+	case 'P':
+	case 'Q':
+		return fl == UB_FL_CONF ? c == '%' : (c == 'r' || c == 'w');
+	default:
+		return 1;
+	}
+}
+
 static int assemble_insn(struct as *a, const char *text)
 {
 	struct m best = { 0 };
@@ -465,6 +483,8 @@ static int assemble_insn(struct as *a, const char *text)
 
 			if (!t)
 				break;
+			if (!may_start(t, id, a->fl, text[0]))
+				continue;
 			m.in[0].code = r->code;
 			if (r->match == UB_M_OFF)
 				m.in[0].off = (int16_t)r->mval;
@@ -494,6 +514,8 @@ static int assemble_insn(struct as *a, const char *text)
 			return emit(a, m.in, r->fmt == UB_F_LDDW ? 2 : 1);
 		}
 	}
+	if (!far)
+		far = text; /* no template starts like this */
 	/* Name the whole word the best attempt stopped in ("foo", not "oo" after "f" of "func"). */
 	while (far && far > text && is_ident((unsigned char)far[-1]) && is_ident((unsigned char)*far))
 		far--;
