@@ -361,6 +361,8 @@ USERBPF_API const char *userbpf_object_prog_name(const struct userbpf_object_pro
 USERBPF_API const char *userbpf_object_prog_section(const struct userbpf_object_prog *prog);
 /* Program type from libbpf's SEC() conventions (enum userbpf_prog_type numbers). */
 USERBPF_API uint32_t userbpf_object_prog_type(const struct userbpf_object_prog *prog);
+/* Its name in Linux's spelling ("xdp", "sched_cls", "syscall"; "unspec" for type 0). */
+USERBPF_API const char *userbpf_object_prog_type_name(const struct userbpf_object_prog *prog);
 /*
  * How the program expects to be attached: the SEC() convention's kind ("xdp", "tc", "socket",
  * "syscall", "uprobe", "uretprobe", "usdt", "fentry", "fexit", "fmod_ret", "tracepoint",

@@ -178,7 +178,7 @@ static int check_loops(struct userbpf_env *env, const struct ub_btf *btf, const 
 struct ub_btf *ub_btf_parse(struct userbpf_env *env, const void *data, size_t size,
 			    const char *what)
 {
-	const struct btf_header *h = data;
+	struct btf_header hdr, *h = &hdr;
 	struct ub_btf *btf;
 	const uint8_t *tsec, *p, *end;
 	uint32_t n = 1;
@@ -189,6 +189,7 @@ struct ub_btf *ub_btf_parse(struct userbpf_env *env, const void *data, size_t si
 		errno = EINVAL;
 		return NULL;
 	}
+	memcpy(&hdr, data, sizeof(hdr)); /* the blob may sit anywhere in a file: unaligned */
 	if (h->magic != BTF_MAGIC || h->version != BTF_VERSION) {
 		ub_err(&env->log, "%s: bad BTF magic 0x%x or version %u (want 0x%x, %u; offset 0)",
 		       what, h->magic, h->version, BTF_MAGIC, BTF_VERSION);
@@ -197,7 +198,8 @@ struct ub_btf *ub_btf_parse(struct userbpf_env *env, const void *data, size_t si
 	}
 	if (h->hdr_len < sizeof(*h) || h->hdr_len > size ||
 	    (uint64_t)h->type_off + h->type_len > size - h->hdr_len ||
-	    (uint64_t)h->str_off + h->str_len > size - h->hdr_len || (h->type_off & 3)) {
+	    (uint64_t)h->str_off + h->str_len > size - h->hdr_len ||
+	    ((h->hdr_len + h->type_off) & 3)) {
 		ub_err(&env->log, "%s: BTF header (hdr_len %u, types %u+%u, strings %u+%u) does "
 		       "not fit the %zu bytes of the section", what, h->hdr_len, h->type_off,
 		       h->type_len, h->str_off, h->str_len, size);

@@ -263,7 +263,7 @@ static int read_relocs(struct userbpf_object *obj, uint32_t ri)
 	}
 	for (size_t i = 0; i < cnt; i++) {
 		struct ub_rel *r = &obj->rels[obj->nrel];
-		const struct userbpf_insn *insn;
+		uint8_t code;
 		Elf64_Rel e;
 
 		memcpy(&e, rs->data + i * sizeof(e), sizeof(e));
@@ -290,13 +290,13 @@ static int read_relocs(struct userbpf_object *obj, uint32_t ri)
 				"#%u of %zu", obj->name, ts->name, r->off, r->sym, obj->nsym);
 			return -EINVAL;
 		}
-		insn = (const struct userbpf_insn *)(ts->data + r->off);
-		if ((r->type == R_BPF_64_64 && insn->code != (USERBPF_LD | USERBPF_DW | USERBPF_IMM)) ||
-		    (r->type == R_BPF_64_32 && insn->code != (USERBPF_JMP | USERBPF_CALL))) {
+		code = ts->data[r->off]; /* byte access: the section may be unaligned */
+		if ((r->type == R_BPF_64_64 && code != (USERBPF_LD | USERBPF_DW | USERBPF_IMM)) ||
+		    (r->type == R_BPF_64_32 && code != (USERBPF_JMP | USERBPF_CALL))) {
 			OBJ_ERR(obj, "%s: section '%s' offset %#" PRIx64 " (insn %" PRIu64 "): a %s "
 				"relocation on opcode %#x, not on %s", obj->name, ts->name, r->off,
 				r->off / 8, r->type == R_BPF_64_64 ? "R_BPF_64_64" : "R_BPF_64_32",
-				insn->code, r->type == R_BPF_64_64 ? "an lddw" : "a call");
+				code, r->type == R_BPF_64_64 ? "an lddw" : "a call");
 			return -EINVAL;
 		}
 		if (ts->relo_at[r->off / 8]) {

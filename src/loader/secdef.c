@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <string.h>
 
+#include "helpers/progtypes.h"
 #include "loader/loader.h"
 
 #define UB_SEC_SLEEPABLE 0x1
@@ -52,4 +53,14 @@ int ub_obj_classify_prog(struct userbpf_object *obj, struct userbpf_object_prog 
 			return -ENOMEM;
 	}
 	return 0;
+}
+
+USERBPF_API const char *userbpf_object_prog_type_name(const struct userbpf_object_prog *prog)
+{
+	const struct ub_prog_type_info *t;
+
+	if (!prog)
+		return NULL;
+	t = ub_prog_type(prog->type);
+	return t ? t->name : prog->type ? "unknown" : "unspec";
 }

@@ -65,11 +65,15 @@ static void check_disasm(const struct userbpf_object_prog *p, const char *const 
 		      userbpf_object_prog_name(p), *want, b.text);
 }
 
-/* Load an object's programs unverified; returns 0, or skips visibly and returns -1. */
-static int load_unverified(struct userbpf_object *obj, const char *what)
+/*
+ * Load an object's programs on the interpreter without the verifier: UNVERIFIED (run-time
+ * checks of stack and input memory), or TRUSTED for programs that touch map values, which the
+ * checked interpreter does not know as regions. Returns 0, or skips visibly and returns -1.
+ */
+static int load_flags(struct userbpf_object *obj, const char *what, uint32_t flags)
 {
 	struct userbpf_object_load_opts lo = {
-		.sz = sizeof(lo), .flags = USERBPF_PROG_F_UNVERIFIED, .engine = USERBPF_ENGINE_INTERP,
+		.sz = sizeof(lo), .flags = flags, .engine = USERBPF_ENGINE_INTERP,
 	};
 	int err;
 
@@ -81,6 +85,11 @@ static int load_unverified(struct userbpf_object *obj, const char *what)
 	}
 	CHECK(err == 0, "%s: load: %s\n%s", what, strerror(-err), logbuf);
 	return err ? -1 : 0;
+}
+
+static int load_unverified(struct userbpf_object *obj, const char *what)
+{
+	return load_flags(obj, what, USERBPF_PROG_F_UNVERIFIED);
 }
 
 static void run_expect(struct userbpf_object *obj, const char *prog, void *mem, size_t len,
@@ -207,7 +216,7 @@ static void test_maps(void)
 	CHECK(userbpf_object_prog_type(userbpf_object_prog_at(obj, 0)) ==
 	      USERBPF_PROG_TYPE_SCHED_CLS, "tc -> sched_cls");
 	check_disasm(userbpf_object_prog_at(obj, 0), want);
-	if (load_unverified(obj, "maps") == 0) {
+	if (load_flags(obj, "maps", USERBPF_PROG_F_TRUSTED) == 0) {
 		CHECK(userbpf_object_map_loaded(userbpf_object_find_map(obj, "events")) != NULL,
 		      "events created");
 		run_expect(obj, "count_packets", NULL, 0, 1);
