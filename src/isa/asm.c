@@ -224,6 +224,8 @@ static int parse_gap(struct m *m, unsigned fld)
 		return set_field(m, fld, 0, at);
 	neg = *p == '-';
 	p = skip_ws(p + 1);
+	if (!isdigit((unsigned char)*p))
+		return fail(m, p, NULL);
 	if (parse_num(m, &p, &(int){ 0 }, &mag))
 		return -1;
 	if (fld == UB_FLD_OFF ? (neg ? mag > 32768 : mag > 32767)

@@ -383,6 +383,8 @@ static void test_errors(void)
 	expect_error("r1 = *(u32 *)(r2 + 4\n", USERBPF_SYNTAX_LLVM, "line 1: incomplete");
 	expect_error(".insn 0xzz\n", USERBPF_SYNTAX_LLVM, "line 1: .insn needs");
 	expect_error("goto +40000\n", USERBPF_SYNTAX_LLVM, "jump offset out of range");
+	expect_error("r0 = *(u32 *)(r1 + -4)\nexit\n", USERBPF_SYNTAX_LLVM, "line 1:");
+	expect_error("r0 = 1\nr0 = 2 r3\n", USERBPF_SYNTAX_LLVM, "line 2: unexpected 'r3'");
 	{
 		struct userbpf_insn *in = NULL;
 		size_t n = 0;
