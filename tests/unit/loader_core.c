@@ -88,6 +88,32 @@ static void run_case(struct userbpf_env *env, const char *what,
 	userbpf_object_free(obj);
 }
 
+static void run_bits(struct userbpf_env *env, const char *what,
+		     const struct userbpf_object_opts *opts, void *ctx, size_t len, uint64_t want)
+{
+	struct userbpf_object_load_opts lo = {
+		.sz = sizeof(lo), .flags = USERBPF_PROG_F_UNVERIFIED, .engine = USERBPF_ENGINE_INTERP,
+	};
+	struct userbpf_object *obj;
+	uint64_t r0 = 0;
+	int err;
+
+	logbuf[0] = 0;
+	obj = userbpf_object_open_file(env, obj_path, opts);
+	if (!CHECK(obj != NULL, "%s: open: %s\n%s", what, strerror(errno), logbuf))
+		return;
+	CHECK(logbuf[0] == 0, "%s: no warnings: %s", what, logbuf);
+	err = userbpf_object_load(obj, &lo);
+	CHECK(err == 0, "%s: load: %s\n%s", what, strerror(-err), logbuf);
+	if (!err) {
+		err = userbpf_prog_run(userbpf_object_prog_loaded(userbpf_object_prog_at(obj, 0)),
+				       ctx, len, &r0);
+		CHECK(err == 0, "%s: run: %s\n%s", what, strerror(-err), logbuf);
+		CHECK_EQ_U64(r0, want, what);
+	}
+	userbpf_object_free(obj);
+}
+
 int main(void)
 {
 	struct userbpf_env_opts eo = { .sz = sizeof(eo), .log_fn = log_fn };
@@ -176,7 +202,33 @@ int main(void)
 	}
 	btf__free(b);
 
-	/* 6. A target BTF that is not BTF. */
+	/* 6. Bitfields moved and widened: offset, load size and shifts are relocated. */
+	snprintf(obj_path, sizeof(obj_path), "%s/progs/core_bits.bpf.o", build);
+	{
+		struct { unsigned a : 3, b : 5, c : 12; int d; } mine = { .b = 17, .c = 1234 };
+		struct { int d; unsigned c : 12, b : 7, a : 3; } theirs = { .c = 1234, .b = 100 };
+		int uint_id;
+
+		b = btf__new_empty();
+		btf__add_int(b, "int", 4, BTF_INT_SIGNED);
+		uint_id = btf__add_int(b, "unsigned int", 4, 0);
+		btf__add_struct(b, "host_flags", 8);
+		btf__add_field(b, "d", 1, 0, 0);
+		btf__add_field(b, "c", uint_id, 32, 12);
+		btf__add_field(b, "b", uint_id, 44, 7);
+		btf__add_field(b, "a", uint_id, 51, 3);
+		raw = btf__raw_data(b, &raw_size);
+		run_bits(env, "bitfields, own BTF", NULL, &mine, sizeof(mine), 17 * 1000 + 1234);
+		oo.btf_path = NULL;
+		oo.btf_data = raw;
+		oo.btf_size = raw_size;
+		run_bits(env, "bitfields, host BTF", &oo, &theirs, sizeof(theirs),
+			 100 * 1000 + 1234);
+		btf__free(b);
+	}
+	snprintf(obj_path, sizeof(obj_path), "%s/progs/core.bpf.o", build);
+
+	/* 7. A target BTF that is not BTF. */
 	oo.btf_data = "not btf at all, certainly";
 	oo.btf_size = 25;
 	logbuf[0] = 0;
