@@ -153,7 +153,9 @@ static int reloc_lddw(struct linker *l, const struct lfunc *fn, size_t idx, uint
 		return 0;
 	}
 	{
-		const struct userbpf_object_map *m = ub_obj_map_at(obj, sym->shndx, sym->value);
+		/* A map symbol (imm 0), or the section symbol plus the map's offset in imm. */
+		const struct userbpf_object_map *m =
+			ub_obj_map_at(obj, sym->shndx, sym->value + (uint64_t)(int64_t)in[0].imm);
 
 		if (!m) {
 			OBJ_ERR(obj, "%s: section '%s' insn %" PRIu64 ": lddw refers to '%s' in "

@@ -361,7 +361,6 @@ static int compute(struct userbpf_object *obj, const struct ub_core_relo *r,
 	}
 	if (r->kind <= FIELD_RSHIFT_U64) {
 		struct field lf, tf;
-		uint32_t dummy;
 
 		err = local_field(lb, r->type_id, a, &lf, why);
 		if (err)
@@ -379,7 +378,7 @@ static int compute(struct userbpf_object *obj, const struct ub_core_relo *r,
 			uint32_t msz;
 			int m;
 
-			if (!same_kind(t, ub_btf_type(lb, ub_btf_skip_mods(lb, r->type_id))) ||
+			if (!same_kind(t, lt) ||
 			    essential_len(tn) != llen || strncmp(tn, lname, llen))
 				continue;
 			m = target_field(lb, r->type_id, a, tb, id, &tf);
@@ -396,7 +395,6 @@ static int compute(struct userbpf_object *obj, const struct ub_core_relo *r,
 			res->target_sz = msz;
 			res->resizable = scalar_field(lb, lf.type_id) && scalar_field(tb, tf.type_id);
 		}
-		(void)dummy;
 		return 0;
 	}
 	if (r->kind == ENUMVAL_EXISTS || r->kind == ENUMVAL_VALUE) {
