@@ -331,6 +331,67 @@ static void test_sections(void)
 	userbpf_object_free(obj);
 }
 
+static void test_strings(void)
+{
+	struct userbpf_object *obj = open_prog("strings");
+	static const char *const want[] = { "; map .rodata.str1.1 + 9", "; call pick", NULL };
+
+	if (!obj)
+		return;
+	check_map(obj, ".rodata.str1.1", 2, 4, 18, 1, 0x480);
+	check_disasm(userbpf_object_prog_at(obj, 0), want);
+	if (load_unverified(obj, "strings") == 0) {
+		uint8_t a[2] = { 1, 4 }, b[2] = { 0, 7 };
+
+		run_expect(obj, "char_at", a, 2, 'b');
+		run_expect(obj, "char_at", b, 2, '.');
+	}
+	userbpf_object_free(obj);
+}
+
+/* The same linked program on the JIT (trusted) and on the interpreter gives the same r0. */
+static void test_jit_same(void)
+{
+	struct userbpf_object *oi = open_prog("subprogs"), *oj = open_prog("subprogs");
+	struct userbpf_object_load_opts li = {
+		.sz = sizeof(li), .flags = USERBPF_PROG_F_TRUSTED, .engine = USERBPF_ENGINE_INTERP,
+	};
+	struct userbpf_object_load_opts lj = {
+		.sz = sizeof(lj), .flags = USERBPF_PROG_F_TRUSTED, .engine = USERBPF_ENGINE_JIT,
+	};
+	int err;
+
+	if (!oi || !oj)
+		goto out;
+	CHECK(userbpf_object_load(oi, &li) == 0, "interp load");
+	err = userbpf_object_load(oj, &lj);
+	if (err == -ENOTSUP) {
+		SKIP("no JIT on this machine");
+		goto out;
+	}
+	CHECK(err == 0, "JIT load: %s", strerror(-err));
+	if (err)
+		goto out;
+	for (unsigned sel = 0; sel < 3; sel++) {
+		for (unsigned n = 0; n < 50; n += 7) {
+			uint8_t m[2] = { (uint8_t)sel, (uint8_t)n };
+			uint64_t ri = 1, rj = 2;
+			struct userbpf_prog *pi = userbpf_object_prog_loaded(
+				userbpf_object_find_prog(oi, "compute"));
+			struct userbpf_prog *pj = userbpf_object_prog_loaded(
+				userbpf_object_find_prog(oj, "compute"));
+
+			CHECK(userbpf_prog_engine(pj) == USERBPF_ENGINE_JIT, "runs on the JIT");
+			CHECK(userbpf_prog_run(pi, m, 2, &ri) == 0 && userbpf_prog_run(pj, m, 2, &rj) == 0
+			      && ri == rj, "compute(%u, %u): interp %" PRIu64 ", JIT %" PRIu64, sel, n,
+			      ri, rj);
+		}
+	}
+out:
+	userbpf_object_free(oi);
+	userbpf_object_free(oj);
+}
+
 int main(void)
 {
 	struct userbpf_env_opts eo = { .sz = sizeof(eo), .log_fn = log_fn };
@@ -343,6 +404,8 @@ int main(void)
 	test_globals();
 	test_callbacks();
 	test_sections();
+	test_strings();
+	test_jit_same();
 	userbpf_env_free(env);
 	return ub_test_done("loader");
 }
