@@ -94,6 +94,23 @@ USERBPF_API int userbpf_object_load(struct userbpf_object *obj,
 		}
 		maps[i] = obj->maps[i].map;
 	}
+	/* Map-in-map slots named in the definition: values are inner map ids. */
+	for (size_t i = 0; i < obj->nmap; i++) {
+		struct userbpf_object_map *m = &obj->maps[i];
+
+		for (uint32_t j = 0; j < m->ninit; j++) {
+			uint32_t id = userbpf_map_id(obj->maps[m->init_inner[j]].map);
+
+			err = userbpf_map_update(m->map, &m->init_slot[j], &id, USERBPF_ANY);
+			if (err) {
+				ub_err(UB_OBJ_LOG(obj), "%s: map '%s': cannot put map '%s' in slot "
+				       "%u: %s", obj->name, m->name,
+				       obj->maps[m->init_inner[j]].name, m->init_slot[j],
+				       strerror(-err));
+				goto fail;
+			}
+		}
+	}
 	for (size_t i = 0; i < obj->nprog; i++) {
 		struct userbpf_object_prog *p = &obj->progs[i];
 		struct userbpf_prog_opts po = {

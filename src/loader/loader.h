@@ -52,6 +52,11 @@ struct userbpf_object_map {
 	uint32_t sec;                 /* ELF section of the declaration */
 	uint64_t sec_off;             /* offset of the declaration in it */
 	uint8_t *data;                /* global data: initial value (value_size bytes), owned */
+	uint64_t def_size;            /* BTF maps: size of the definition (its symbol) */
+	int64_t values_off;           /* map-in-map: offset of `values` in the definition, or -1 */
+	uint32_t *init_slot;          /* map-in-map: slot i holds map init_inner[i] (obj index) */
+	uint32_t *init_inner;
+	uint32_t ninit;
 	struct userbpf_map *map;      /* created at load (NULL until then) */
 };
 
@@ -108,6 +113,8 @@ int ub_obj_is_data_sec(const struct ub_sec *s);
 /* Maps: collect descriptors from .maps, maps, and global data sections (maps.c). */
 int ub_obj_collect_maps(struct userbpf_object *obj);
 void ub_obj_free_maps(struct userbpf_object *obj);
+/* Map-in-map initial values: the relocations of .maps (after ub_obj_collect_maps). */
+int ub_obj_collect_map_values(struct userbpf_object *obj);
 /* The map declared at (sec, off), or NULL. */
 struct userbpf_object_map *ub_obj_map_at(struct userbpf_object *obj, uint32_t sec, uint64_t off);
 

@@ -156,6 +156,7 @@ static int parse_btf_def(struct userbpf_object *obj, struct userbpf_object_map *
 					"maps", obj->name, m->name);
 				return -EINVAL;
 			}
+			m->values_off = ub_btf_member_bit_off(def, i) / 8;
 			m->inner = ub_zalloc(obj->env, sizeof(*m->inner));
 			if (!m->inner)
 				return -ENOMEM;
@@ -244,6 +245,8 @@ static int collect_btf_maps(struct userbpf_object *obj, uint32_t sec)
 		m->origin = UB_MAP_BTF;
 		m->sec = sec;
 		m->sec_off = sym->value;
+		m->def_size = sym->size;
+		m->values_off = -1;
 		m->name = ub_strdup(obj->env, name);
 		if (!m->name)
 			return -ENOMEM;
@@ -356,6 +359,84 @@ int ub_obj_collect_maps(struct userbpf_object *obj)
 	return err;
 }
 
+/*
+ * `.values = { [2] = &inner }` in a map-in-map definition: clang leaves an R_BPF_64_ABS64
+ * relocation at values + 2 * 8 naming the inner map; the slot is filled at load.
+ */
+static int add_map_value(struct userbpf_object *obj, uint32_t sec, const struct ub_sec *rs,
+			 size_t i)
+{
+	struct userbpf_object_map *outer = NULL, *inner;
+	const struct ub_sym *sym;
+	uint32_t *ns, *ni;
+	uint64_t slot;
+	Elf64_Rel e;
+
+	memcpy(&e, rs->data + i * sizeof(e), sizeof(e));
+	if (ELF64_R_SYM(e.r_info) == 0 || ELF64_R_SYM(e.r_info) >= obj->nsym ||
+	    ELF64_R_TYPE(e.r_info) != 2 /* R_BPF_64_ABS64 */) {
+		OBJ_ERR(obj, "%s: section '%s' entry %zu: a .maps relocation must be R_BPF_64_ABS64 "
+			"to a symbol (type %u, symbol #%u)", obj->name, rs->name, i,
+			(unsigned)ELF64_R_TYPE(e.r_info), (unsigned)ELF64_R_SYM(e.r_info));
+		return -EINVAL;
+	}
+	sym = &obj->syms[ELF64_R_SYM(e.r_info)];
+	for (size_t m = 0; m < obj->nmap; m++)
+		if (obj->maps[m].origin == UB_MAP_BTF && obj->maps[m].sec == sec &&
+		    e.r_offset >= obj->maps[m].sec_off &&
+		    e.r_offset - obj->maps[m].sec_off < obj->maps[m].def_size)
+			outer = &obj->maps[m];
+	if (!outer || outer->values_off < 0 ||
+	    e.r_offset - outer->sec_off < (uint64_t)outer->values_off ||
+	    (e.r_offset - outer->sec_off - (uint64_t)outer->values_off) % 8) {
+		OBJ_ERR(obj, "%s: .maps offset %#" PRIx64 ": initial value '%s' is not in the "
+			"'values' of a map-in-map", obj->name, (uint64_t)e.r_offset, sym->name);
+		return -EINVAL;
+	}
+	slot = (e.r_offset - outer->sec_off - (uint64_t)outer->values_off) / 8;
+	inner = sym->shndx == sec ? ub_obj_map_at(obj, sec, sym->value) : NULL;
+	if (!inner || slot >= outer->max_entries) {
+		OBJ_ERR(obj, "%s: map '%s': initial value %" PRIu64 " ('%s') is %s", obj->name,
+			outer->name, slot, sym->name, inner ? "past max_entries" :
+			"not a map (program array values are not supported)");
+		return inner ? -EINVAL : -ENOTSUP;
+	}
+	ns = ub_realloc(obj->env, outer->init_slot, (outer->ninit + 1) * sizeof(*ns));
+	if (!ns)
+		return -ENOMEM;
+	outer->init_slot = ns;
+	ni = ub_realloc(obj->env, outer->init_inner, (outer->ninit + 1) * sizeof(*ni));
+	if (!ni)
+		return -ENOMEM;
+	outer->init_inner = ni;
+	ns[outer->ninit] = (uint32_t)slot;
+	ni[outer->ninit++] = inner->idx;
+	return 0;
+}
+
+int ub_obj_collect_map_values(struct userbpf_object *obj)
+{
+	for (uint32_t r = 1; r < obj->nsec; r++) {
+		const struct ub_sec *rs = &obj->secs[r];
+		int err;
+
+		if (rs->type != SHT_REL || rs->info >= obj->nsec ||
+		    strcmp(obj->secs[rs->info].name, ".maps"))
+			continue;
+		if (!rs->data || rs->size % sizeof(Elf64_Rel)) {
+			OBJ_ERR(obj, "%s: relocation section '%s' has size %zu, not a multiple of "
+				"%zu", obj->name, rs->name, rs->size, sizeof(Elf64_Rel));
+			return -EINVAL;
+		}
+		for (size_t i = 0; i < rs->size / sizeof(Elf64_Rel); i++) {
+			err = add_map_value(obj, rs->info, rs, i);
+			if (err)
+				return err;
+		}
+	}
+	return 0;
+}
+
 static void free_map(struct userbpf_env *env, struct userbpf_object_map *m)
 {
 	userbpf_map_free(m->map);
@@ -366,6 +447,8 @@ static void free_map(struct userbpf_env *env, struct userbpf_object_map *m)
 	}
 	ub_free(env, m->name);
 	ub_free(env, m->data);
+	ub_free(env, m->init_slot);
+	ub_free(env, m->init_inner);
 }
 
 void ub_obj_free_maps(struct userbpf_object *obj)

@@ -603,6 +603,8 @@ static int obj_parse(struct userbpf_object *obj, const struct userbpf_object_opt
 		err = read_target_btf(obj, o);
 	if (!err)
 		err = ub_obj_collect_maps(obj);
+	if (!err)
+		err = ub_obj_collect_map_values(obj);
 	for (size_t i = 0; i < obj->nprog && !err; i++) {
 		err = ub_obj_classify_prog(obj, &obj->progs[i]);
 		if (!err)

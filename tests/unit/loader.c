@@ -349,6 +349,34 @@ static void test_strings(void)
 	userbpf_object_free(obj);
 }
 
+static void test_mapinmap(void)
+{
+	struct userbpf_object *obj = open_prog("mapinmap");
+	struct userbpf_map *outer, *a, *b;
+	uint32_t k, id = 0, v = 41;
+
+	if (!obj)
+		return;
+	check_map(obj, "outer", 12, 4, 4, 4, 0);
+	if (load_flags(obj, "mapinmap", USERBPF_PROG_F_TRUSTED) == 0) {
+		outer = userbpf_object_map_loaded(userbpf_object_find_map(obj, "outer"));
+		a = userbpf_object_map_loaded(userbpf_object_find_map(obj, "inner_a"));
+		b = userbpf_object_map_loaded(userbpf_object_find_map(obj, "inner_b"));
+		k = 0;
+		CHECK(userbpf_map_lookup(outer, &k, &id) == 0 && id == userbpf_map_id(a),
+		      "slot 0 holds inner_a (id %u)", id);
+		k = 2;
+		CHECK(userbpf_map_lookup(outer, &k, &id) == 0 && id == userbpf_map_id(b),
+		      "slot 2 holds inner_b (id %u)", id);
+		k = 0;
+		CHECK(userbpf_map_update(b, &k, &v, USERBPF_ANY) == 0, "inner_b[0] = 41");
+		run_expect(obj, "through_outer", (uint8_t[1]){ 0 }, 1, 1);
+		run_expect(obj, "through_outer", (uint8_t[1]){ 1 }, 1, 0);
+		run_expect(obj, "through_outer", (uint8_t[1]){ 2 }, 1, 42);
+	}
+	userbpf_object_free(obj);
+}
+
 /* The same linked program on the JIT (trusted) and on the interpreter gives the same r0. */
 static void test_jit_same(void)
 {
@@ -405,6 +433,7 @@ int main(void)
 	test_callbacks();
 	test_sections();
 	test_strings();
+	test_mapinmap();
 	test_jit_same();
 	userbpf_env_free(env);
 	return ub_test_done("loader");
