@@ -9,7 +9,8 @@
  *   license: GPL                   (default GPL)
  *   mode: unpriv                   (default priv)
  *   map: array:4:8:1               (TYPE:KEY_SIZE:VALUE_SIZE:MAX_ENTRIES[:FLAGS]; repeatable,
- *                                   referenced in order as map[idx:N])
+ *                                   referenced in order as map[idx:N]; a map of maps takes
+ *                                   the map before it as its inner template)
  *   result: accept | reject
  *   error: text                    (reject: a substring of the error sentence)
  *   -- asm
@@ -54,6 +55,8 @@ static const struct {
 	{ "queue", USERBPF_MAP_TYPE_QUEUE },
 	{ "stack", USERBPF_MAP_TYPE_STACK },
 	{ "ringbuf", USERBPF_MAP_TYPE_RINGBUF },
+	{ "array_of_maps", USERBPF_MAP_TYPE_ARRAY_OF_MAPS },
+	{ "hash_of_maps", USERBPF_MAP_TYPE_HASH_OF_MAPS },
 };
 
 static unsigned ncases, naccept, nreject;
@@ -72,7 +75,8 @@ static void append(struct vcase *c, const char *s)
 	c->asm_len += n;
 }
 
-static struct userbpf_map *make_map(struct userbpf_env *env, const char *spec)
+static struct userbpf_map *make_map(struct userbpf_env *env, const char *spec,
+				    struct userbpf_map *prev)
 {
 	char tname[32];
 	unsigned k, val, n, flags = 0;
@@ -89,6 +93,8 @@ static struct userbpf_map *make_map(struct userbpf_env *env, const char *spec)
 	o.value_size = val;
 	o.max_entries = n;
 	o.map_flags = flags;
+	if (o.type == USERBPF_MAP_TYPE_ARRAY_OF_MAPS || o.type == USERBPF_MAP_TYPE_HASH_OF_MAPS)
+		o.inner_map = prev;
 	return userbpf_map_create(env, &o);
 }
 
@@ -137,7 +143,7 @@ static void run_case(struct vcase *c)
 		goto out;
 	}
 	for (int i = 0; i < c->nmaps; i++) {
-		maps[i] = make_map(env, c->maps[i]);
+		maps[i] = make_map(env, c->maps[i], i ? maps[i - 1] : NULL);
 		if (!maps[i]) {
 			SKIP("%s:%d %s: map '%s' unavailable (%s)", c->file, c->line, c->name,
 			     c->maps[i], strerror(errno));

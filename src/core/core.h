@@ -41,6 +41,7 @@ struct userbpf_prog {
 	uint64_t insn_budget;             /* for unverified runs */
 	struct userbpf_insn *insns;       /* what the engines run (verifier rewrites applied) */
 	struct userbpf_insn *orig_insns;  /* as loaded, when the verifier rewrote insns; else NULL */
+	uint32_t min_mem_len;             /* verified: runs need at least this much memory */
 	size_t cnt;
 	struct userbpf_map **maps;        /* lddw map references resolve to maps[imm] */
 	size_t map_cnt;

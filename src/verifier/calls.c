@@ -44,8 +44,7 @@ static int map_compat(struct ub_verifier *v, const struct ub_helper_proto *p, in
 		ok = t != USERBPF_MAP_TYPE_RINGBUF && t != USERBPF_MAP_TYPE_PROG_ARRAY &&
 		     t != USERBPF_MAP_TYPE_QUEUE && t != USERBPF_MAP_TYPE_STACK &&
 		     t != USERBPF_MAP_TYPE_PERF_EVENT_ARRAY && t != USERBPF_MAP_TYPE_BLOOM_FILTER &&
-		     !(p->id == 1 && (t == USERBPF_MAP_TYPE_ARRAY_OF_MAPS ||
-				      t == USERBPF_MAP_TYPE_HASH_OF_MAPS));
+		     (p->id == 1 || v->maps[map].inner < 0);
 		break;
 	case 12:
 		ok = t == USERBPF_MAP_TYPE_PROG_ARRAY;
@@ -118,7 +117,7 @@ static int check_arg(struct ub_verifier *v, const struct ub_helper_proto *p, int
 			return ub_reject(v, UB_E_PTR_LEAK_HELPER, regno);
 		return 0;
 	case UB_ARG_CONST_MAP_PTR:
-		if (r->type != UB_CONST_MAP)
+		if (r->type != UB_CONST_MAP || (r->flags & UB_RF_NULL))
 			return arg_type_err(v, regno, "map_ptr");
 		m->map = r->map;
 		return map_compat(v, p, m->map);
@@ -203,7 +202,8 @@ static int check_arg(struct ub_verifier *v, const struct ub_helper_proto *p, int
 	case UB_ARG_PTR_TO_CONST_STR:
 		return ub_reject(v, UB_E_CONST_STR, regno);
 	case UB_ARG_PTR_TO_LONG:
-		if (r->type != UB_PTR_STACK && r->type != UB_PTR_MAP_VALUE)
+		if ((r->type != UB_PTR_STACK && r->type != UB_PTR_MAP_VALUE) ||
+		    (r->flags & UB_RF_NULL))
 			return arg_type_err(v, regno, "fp");
 		if ((r->off % 8) || !ub_tnum_is_aligned(r->s.var, 8)) {
 			char t[64];
@@ -257,6 +257,14 @@ static int set_ret(struct ub_verifier *v, struct ub_frame *f, const struct ub_he
 			return ub_reject_err(v, -EFAULT, UB_E_INTERNAL, "map value without map");
 		memset(r0, 0, sizeof(*r0));
 		ub_scalar_const(&r0->s, 0);
+		/* Map-in-map: the value is an inner map, shaped like the template. */
+		if (v->maps[m->map].inner >= 0) {
+			r0->type = UB_CONST_MAP;
+			r0->flags = UB_RF_NULL;
+			r0->map = v->maps[m->map].inner;
+			r0->id = ++v->id_gen;
+			return 0;
+		}
 		r0->type = UB_PTR_MAP_VALUE;
 		r0->flags = UB_RF_NULL;
 		if (v->maps[m->map].flags & USERBPF_F_RDONLY_PROG)
@@ -357,6 +365,16 @@ static int check_helper(struct ub_verifier *v, const struct userbpf_insn *in, in
 	m.cb_subprog = -1;
 	ub_mark_const(&m.cb_ctx, 0);
 	for (int i = 0; i < 5 && p->args[i] != UB_ARG_NONE; i++) {
+		bool tail = true;
+
+		/*
+		 * A trailing run of "anything" arguments is variadic in C (bpf_printk passes
+		 * only what its format uses): Linux does not require those registers set.
+		 */
+		for (int k = i; k < 5 && p->args[k] != UB_ARG_NONE; k++)
+			tail &= p->args[k] == UB_ARG_ANYTHING;
+		if (tail && ub_reg(v, i + 1)->type == UB_NOT_INIT)
+			continue;
 		err = check_arg(v, p, i + 1, p->args[i], &m);
 		if (err)
 			return err;

@@ -54,6 +54,7 @@ static int init_state(struct ub_verifier *v)
 	switch (v->ptype->ctx_access) {
 	case UB_CA_REWRITE:
 	case UB_CA_RAW_RO:
+	case UB_CA_RAW_RW:
 		mark_ptr(&f->regs[1], UB_PTR_CTX);
 		break;
 	default:
@@ -305,6 +306,8 @@ int ub_verifier_run(struct userbpf_prog *prog, const struct ub_verify_opts *opts
 	}
 	if (!err)
 		err = ub_fixups(v);
+	if (!err)
+		prog->min_mem_len = v->max_ctx_end;
 out:
 	if (err && !v->err) /* an error path that did not log: still say something */
 		ub_reject_err(v, err, UB_E_INTERNAL, "unexplained failure");
@@ -325,19 +328,29 @@ out:
 	return err;
 }
 
+/*
+ * The facts of the program's maps, then of their inner-map templates (map-in-map), which a
+ * lookup in the outer map yields; v->maps has room for both.
+ */
 static int load_maps(struct ub_verifier *v)
 {
-	size_t n = v->prog->map_cnt;
+	size_t n = v->prog->map_cnt, total = n;
 
-	v->maps = calloc(n ? n : 1, sizeof(*v->maps));
+	v->maps = calloc(2 * n + 1, sizeof(*v->maps));
 	if (!v->maps)
 		return ub_reject_err(v, -ENOMEM, UB_E_NOMEM);
-	for (size_t i = 0; i < n; i++)
-	{
+	for (size_t i = 0; i < n; i++) {
 		const struct userbpf_map *m = v->prog->maps[i];
 
 		v->maps[i] = (struct ub_vmap){ m->type, m->key_size, m->value_size, m->max_entries,
-					       m->flags, true };
+					       m->flags, true, -1 };
+		if (m->inner) {
+			const struct userbpf_map *t = m->inner;
+
+			v->maps[total] = (struct ub_vmap){ t->type, t->key_size, t->value_size,
+							   t->max_entries, t->flags, true, -1 };
+			v->maps[i].inner = (int)total++;
+		}
 	}
 	return 0;
 }

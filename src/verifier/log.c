@@ -138,6 +138,8 @@ const char *ub_rtype_name(unsigned type, unsigned flags)
 			return "map_value_or_null";
 		if (type == UB_PTR_MEM)
 			return "mem_or_null";
+		if (type == UB_CONST_MAP)
+			return "map_ptr_or_null";
 	}
 	if ((flags & UB_RF_RDONLY) && type == UB_PTR_MEM)
 		return "rdonly_mem";
@@ -217,9 +219,21 @@ void ub_vlog_state(struct ub_verifier *v, const struct ub_vstate *st)
 	ub_vlog_printf(v, "\n");
 }
 
+static const char *helper_name(void *user, int32_t id)
+{
+	struct ub_verifier *v = user;
+	const struct ub_helper_proto *p = id >= 0 ? ub_helper_proto((uint32_t)id) : NULL;
+
+	if (!p)
+		return NULL;
+	snprintf(v->helper_name, sizeof(v->helper_name), "bpf_%s", p->name);
+	return v->helper_name;
+}
+
 void ub_vlog_insn(struct ub_verifier *v, int idx)
 {
-	static const struct ub_disasm_ctx kernel_style = { .flags = UB_DIS_KERNEL };
+	const struct ub_disasm_ctx kernel_style = { .flags = UB_DIS_KERNEL,
+						    .helper_name = helper_name, .user = v };
 	char text[160];
 	const struct userbpf_line_info *li;
 

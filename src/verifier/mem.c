@@ -255,10 +255,23 @@ static int check_ctx(struct ub_verifier *v, int regno, const struct ub_reg *reg,
 
 		return ub_reject(v, UB_E_CTX_VAR, tnum_s(b, sizeof(b), reg->s.var));
 	}
-	if (sext)
+	if (sext && t->ctx_access != UB_CA_RAW_RW)
 		return ub_reject(v, UB_E_MEMSX_CTX);
-	if (write && val && ub_is_pointer(val))
+	if (write && val && ub_is_pointer(val) && (v->unpriv || t->ctx_access != UB_CA_RAW_RW))
 		return ub_reject(v, UB_E_LEAK_CTX, (int)(val - ub_cur_frame(v)->regs));
+	if (t->ctx_access == UB_CA_RAW_RW) {
+		/*
+		 * The caller's memory, of a size known only at run time: fixed offsets only; the
+		 * largest end is recorded and each run must supply at least that much (prog.c).
+		 */
+		if (off < 0 || off + size > UB_MAX_CTX_RW)
+			return ub_reject(v, UB_E_CTX_ACCESS, off, size);
+		if ((uint32_t)(off + size) > v->max_ctx_end)
+			v->max_ctx_end = (uint32_t)(off + size);
+		if (dst)
+			mark_loaded(dst, (unsigned)size, sext);
+		return 0;
+	}
 	if (t->ctx_access == UB_CA_RAW_RO) {
 		if (write || off < 0 || off + size > t->ctx_size || off % size)
 			return ub_reject(v, UB_E_CTX_ACCESS, off, size);

@@ -27,6 +27,7 @@
 #define UB_MAX_PKT_OFF 0xffff      /* MAX_PACKET_OFF */
 #define UB_MAX_VAR_OFF (1 << 29)   /* BPF_MAX_VAR_OFF */
 #define UB_MAX_REFS 64
+#define UB_MAX_CTX_RW 65535        /* syscall programs' context: U16_MAX, as Linux */
 
 /* Register types (Linux's enum bpf_reg_type, the subset userbpf has). */
 enum ub_rtype {
@@ -147,6 +148,7 @@ struct ub_subprog {
 struct ub_vmap {
 	uint32_t type, key_size, value_size, max_entries, flags;
 	bool known;
+	int inner;            /* map-in-map: index of the inner template's entry, else -1 */
 };
 
 struct ub_verifier {
@@ -171,6 +173,8 @@ struct ub_verifier {
 	struct ub_sl **explored;       /* per insn */
 	struct ub_sl *retired;         /* dropped from the search but still parents of paths */
 	uint32_t id_gen;
+	uint32_t max_ctx_end;          /* RAW_RW context: bytes the accesses need */
+	char helper_name[64];          /* scratch for the disassembler's helper names */
 
 	/* Result. */
 	int err;                       /* first rejection's errno */
