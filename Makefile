@@ -22,7 +22,8 @@ endif
 # Libraries the library itself needs (the loader, the JIT disassembler and pcap tools add theirs).
 LIBDEPS := -pthread -lelf -lz -lcapstone -lbpf
 
-LIB_SRCS  := $(sort $(shell find src -name '*.c'))
+# src/agent/ is not part of the library: it is the LD_PRELOAD agent of `userbpf trace`.
+LIB_SRCS  := $(sort $(shell find src -name '*.c' -not -path 'src/agent/*'))
 LIB_OBJS  := $(LIB_SRCS:%.c=$(BUILD)/%.o)
 CLI_SRCS  := $(sort $(wildcard cli/*.c))
 CLI_OBJS  := $(CLI_SRCS:%.c=$(BUILD)/%.o)
@@ -39,7 +40,7 @@ SHARED  := $(BUILD)/libuserbpf.so.$(VERSION)
 CLI     := $(BUILD)/userbpf
 
 .PHONY: all test fuzz bench install clean demo
-all: $(STATIC) $(SHARED) $(CLI) $(BUILD)/userbpf.pc
+all: $(STATIC) $(SHARED) $(CLI) $(BUILD)/userbpf.pc $(BUILD)/libuserbpf-agent.so
 
 $(BUILD)/%.o: %.c
 	@mkdir -p $(dir $@)
@@ -54,6 +55,12 @@ $(SHARED): $(LIB_OBJS) src/libuserbpf.map
 		$(LDFLAGS) -o $@ $(LIB_OBJS) $(LIBDEPS)
 	ln -sf libuserbpf.so.$(VERSION) $(BUILD)/libuserbpf.so.$(SOMAJOR)
 	ln -sf libuserbpf.so.$(VERSION) $(BUILD)/libuserbpf.so
+
+# The `userbpf trace` agent (hooks): the library's objects plus src/agent, preloaded into the
+# traced command; only its constructor runs, nothing is exported.
+$(BUILD)/libuserbpf-agent.so: $(BUILD)/src/agent/agent.o $(LIB_OBJS) src/agent/agent.map
+	$(CC) -shared -Wl,--version-script=src/agent/agent.map $(LDFLAGS) -o $@ \
+		$(BUILD)/src/agent/agent.o $(LIB_OBJS) $(LIBDEPS)
 
 $(CLI): $(CLI_OBJS) $(STATIC)
 	$(CC) $(LDFLAGS) -o $@ $(CLI_OBJS) $(STATIC) $(LIBDEPS) -lpcap

@@ -193,14 +193,19 @@ static uint64_t now_ns(void)
 	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
 }
 
-UB_HOOK_HOT uint64_t ub_hook_run_stats(struct userbpf_prog *prog, void *ctx, size_t len)
+UB_HOOK_HOT uint64_t ub_hook_run_stats(struct userbpf_prog *prog, void *ctx, size_t len,
+				       uint64_t func_ip)
 {
 	uint64_t t0 = now_ns(), r0 = 0;
+	struct ub_run_ctx run;
 
+	ub_run_enter(&run, prog, ctx);
+	run.func_ip = func_ip;
 	if (prog->jit_fn)
 		r0 = prog->jit_fn(ctx, len);
 	else
 		ub_interp_run(prog, ctx, len, &r0);
+	ub_run_exit(&run);
 	__atomic_fetch_add(&prog->run_time_ns, now_ns() - t0, __ATOMIC_RELAXED);
 	__atomic_fetch_add(&prog->run_cnt, 1, __ATOMIC_RELAXED);
 	return r0;

@@ -17,6 +17,7 @@
 #include <stdint.h>
 
 #include "core/core.h"
+#include "helpers/helpers.h"
 #include "interp/interp.h"
 
 /* Hot-path functions go to this section: trampolines refuse to patch them. */
@@ -123,18 +124,28 @@ struct ub_hook_list *ub_hook_list_edit(const struct ub_hook_list *old, struct us
 				       int add);
 
 /* Run one program on ctx with stats accounting; slow path of ub_hook_run(). */
-uint64_t ub_hook_run_stats(struct userbpf_prog *prog, void *ctx, size_t len);
+uint64_t ub_hook_run_stats(struct userbpf_prog *prog, void *ctx, size_t len, uint64_t func_ip);
 
-/* Run one program: its JITed code when present, else the interpreter. Allocates nothing. */
-static inline uint64_t ub_hook_run(struct userbpf_prog *prog, void *ctx, size_t len)
+/*
+ * Run one program: its JITed code when present, else the interpreter, inside a run context
+ * (helpers.h: what bpf_get_func_ip and the map helpers see). func_ip: the hooked function, or
+ * 0. Allocates nothing (after the thread's first run).
+ */
+static inline uint64_t ub_hook_run(struct userbpf_prog *prog, void *ctx, size_t len,
+				   uint64_t func_ip)
 {
+	struct ub_run_ctx run;
 	uint64_t r0 = 0;
 
 	if (__builtin_expect(prog->env->hook_stats, 0))
-		return ub_hook_run_stats(prog, ctx, len);
+		return ub_hook_run_stats(prog, ctx, len, func_ip);
+	ub_run_enter(&run, prog, ctx);
+	run.func_ip = func_ip;
 	if (prog->jit_fn)
-		return prog->jit_fn(ctx, len);
-	ub_interp_run(prog, ctx, len, &r0);
+		r0 = prog->jit_fn(ctx, len);
+	else
+		ub_interp_run(prog, ctx, len, &r0);
+	ub_run_exit(&run);
 	return r0;
 }
 

@@ -6,6 +6,7 @@
  */
 #include <errno.h>
 #include <pthread.h>
+#include <sched.h>
 #include <string.h>
 #include <userbpf/hook.h>
 #include <userbpf/userbpf.h>
@@ -158,6 +159,10 @@ static void test_threads(void)
 	stop = 0;
 	for (int i = 0; i < 2; i++)
 		pthread_create(&th[i], NULL, firer_main, &f[i]);
+	/* Let both threads run before attaching (on a loaded machine they may start late). */
+	while (!__atomic_load_n(&f[0].fired, __ATOMIC_RELAXED) ||
+	       !__atomic_load_n(&f[1].fired, __ATOMIC_RELAXED))
+		sched_yield();
 	for (int i = 0; i < 3000; i++) {
 		struct userbpf_link *l = userbpf_hook_point_attach(&on_req, p);
 

@@ -7,6 +7,7 @@
  */
 #include <errno.h>
 #include <pthread.h>
+#include <sched.h>
 #include <setjmp.h>
 #include <stdlib.h>
 #include <string.h>
@@ -44,6 +45,26 @@ __asm__(".text\n"
 	".globl t_fadd\n.type t_fadd,@function\n.p2align 4\nt_fadd:\n"
 	"\tmovapd %xmm0, %xmm2\n\taddsd %xmm1, %xmm2\n\tmovapd %xmm2, %xmm0\n\tret\n"
 	".size t_fadd, .-t_fadd\n"
+	/*
+	 * t_regs_kept(): calls t_add(1, 2) keeping values in caller-saved registers, as gcc's
+	 * -fipa-ra does when it knows the callee leaves them alone; returns 0 if all survived.
+	 */
+	".globl t_regs_kept\n.type t_regs_kept,@function\n.p2align 4\nt_regs_kept:\n"
+	"\tsub $8, %rsp\n"
+	"\tmov $0x1001, %rcx\n\tmov $0x1002, %rdx\n\tmov $0x1008, %r8\n\tmov $0x1009, %r9\n"
+	"\tmov $0x100a, %r10\n\tmov $0x100b, %r11\n"
+	"\tmov $0x2003, %eax\n\tmovq %rax, %xmm3\n\tmov $0x2008, %eax\n\tmovq %rax, %xmm8\n"
+	"\tmov $0x200f, %eax\n\tmovq %rax, %xmm15\n"
+	"\tmov $1, %edi\n\tmov $2, %esi\n\tcall t_add\n"
+	"\tcmp $3, %rax\n\tjne 1f\n\tcmp $1, %rdi\n\tjne 1f\n\tcmp $2, %rsi\n\tjne 1f\n"
+	"\tcmp $0x1001, %rcx\n\tjne 1f\n\tcmp $0x1002, %rdx\n\tjne 1f\n"
+	"\tcmp $0x1008, %r8\n\tjne 1f\n\tcmp $0x1009, %r9\n\tjne 1f\n"
+	"\tcmp $0x100a, %r10\n\tjne 1f\n\tcmp $0x100b, %r11\n\tjne 1f\n"
+	"\tmovq %xmm3, %rax\n\tcmp $0x2003, %rax\n\tjne 1f\n"
+	"\tmovq %xmm8, %rax\n\tcmp $0x2008, %rax\n\tjne 1f\n"
+	"\tmovq %xmm15, %rax\n\tcmp $0x200f, %rax\n\tjne 1f\n"
+	"\txor %eax, %eax\n\tadd $8, %rsp\n\tret\n1:\tmov $1, %eax\n\tadd $8, %rsp\n\tret\n"
+	".size t_regs_kept, .-t_regs_kept\n"
 	".data\n.globl t_table\nt_table: .quad 1000\n.globl t_ptr\nt_ptr: .quad t_add\n.text\n");
 
 uint64_t t_add(uint64_t a, uint64_t b);
@@ -54,6 +75,7 @@ uint64_t t_short(uint64_t a, uint64_t b);
 uint64_t t_loop(uint64_t n);
 uint64_t t_ind(uint64_t a, uint64_t b);
 double t_fadd(double a, double b);
+int t_regs_kept(void);
 
 /* Eight arguments, two on the stack: the trampoline must not move them. */
 __attribute__((noinline)) uint64_t t_eight(uint64_t a, uint64_t b, uint64_t c, uint64_t d,
@@ -174,9 +196,12 @@ static void test_shapes(void)
 	CHECK_EQ_U64(hits[2], 1, "t_add return ran once");
 	CHECK(((const uint8_t *)t_add)[0] == 0xf3, "endbr64 left in place");
 	CHECK(((const uint8_t *)t_add)[4] == 0xe9, "jmp written after endbr64");
+	CHECK(t_regs_kept() == 0, "caller-saved registers (gcc -fipa-ra callers) survive the hooks");
+	CHECK_EQ_U64(hits[2], 2, "t_add return ran for the direct call too");
 	userbpf_link_free(le);
 	userbpf_link_free(lr);
 	CHECK(((const uint8_t *)t_add)[4] == 0x48, "original bytes back after detach");
+	CHECK(t_regs_kept() == 0, "and without hooks");
 	reset();
 	CHECK_EQ_U64(CALL(t_add, 1, 2), 3, "t_add after detach");
 	CHECK_EQ_U64(hits[0] + hits[2], 0, "no program runs after detach");
@@ -421,6 +446,9 @@ static void test_stress(void)
 	stop = 0;
 	for (int i = 0; i < 2; i++)
 		pthread_create(&th[i], NULL, caller_main, &c[i]);
+	while (!__atomic_load_n(&c[0].calls, __ATOMIC_RELAXED) ||
+	       !__atomic_load_n(&c[1].calls, __ATOMIC_RELAXED))
+		sched_yield();
 	for (int i = 0; i < n; i++) {
 		struct userbpf_link *l = attach(p, (void *)t_frame, USERBPF_TRAMP_OVERRIDE,
 						USERBPF_TRAMP_CTX_REGS, 0);

@@ -10,12 +10,14 @@
  * against running threads (patch.c).
  *
  * entry_stub saves every integer register into a struct userbpf_pt_regs on the stack (plus
- * xmm0-7, the float arguments), calls ub_tramp_on_entry(), restores the argument registers and
- * either continues into the relocated prologue or, when an override program asked for it,
- * returns to the caller with rax = its value. For return programs the entry handler replaces
- * the caller's return address by ret_stub and remembers it on a per-thread shadow stack;
- * ret_stub saves rax/rdx/xmm0/xmm1, calls ub_tramp_on_return(), which runs the programs and
- * gives back the real return address, and jumps there.
+ * xmm0-15), calls ub_tramp_on_entry(), restores every register and either continues into the
+ * relocated prologue or, when an override program asked for it, returns to the caller with
+ * rax = its value. For return programs the entry handler replaces the caller's return address
+ * by ret_stub and remembers it on a per-thread shadow stack; ret_stub saves every register,
+ * calls ub_tramp_on_return(), which runs the programs and gives back the real return address,
+ * restores every register and returns there. Not preserved: the upper halves of ymm/zmm
+ * registers (a caller built with -mavx and -fipa-ra that keeps 256-bit values across the call
+ * could lose them if a program's helper uses AVX) and the x87 stack.
  *
  * The handlers are the hot path: no allocation, no lock, no system call; the program list is
  * read inside a read-side section (hooks.h) and a per-thread counter stops recursion.
@@ -39,11 +41,14 @@ extern const uint8_t __stop_ub_hook_text[] __attribute__((visibility("hidden"), 
 #define RET_OFF 1024
 #define PAGE_SZ 4096
 
-/* Stack frames of the stubs: struct userbpf_pt_regs (168 bytes) then xmm registers. */
+/*
+ * Stack frames of the stubs: struct userbpf_pt_regs (168 bytes) then xmm0-15. Every register is
+ * saved and restored, not only the ABI's argument and return registers: with gcc's -fipa-ra a
+ * caller keeps values in caller-saved registers (r8-r11, xmm8-15...) across a call to a function
+ * it knows does not touch them, so a hook must not touch them either.
+ */
 #define REGS_SZ 168
-#define ENTRY_FRAME (REGS_SZ + 8 * 16)
-#define RET_FRAME (REGS_SZ + 2 * 16 + 8)
-
+#define FRAME (REGS_SZ + 16 * 16)
 /* Offsets of struct userbpf_pt_regs fields, by x86 register number (rax=0 ... r15=15). */
 static const uint8_t reg_off[16] = {
 	[0] = 80,  [1] = 88,  [2] = 96,  [3] = 40,  [4] = 152, [5] = 32,  [6] = 104, [7] = 112,
@@ -65,6 +70,12 @@ static struct tramp_node *nodes;
 
 /* ---- the hot path -------------------------------------------------------------------------- */
 
+/*
+ * fentry-style context: 12 slots like the tracing program type's (MAX_BPF_FUNC_ARGS), so a
+ * verified program reading any of them stays inside this array; unused slots read 0.
+ */
+#define UB_ARGS_SLOTS 12
+
 static inline void args_from_regs(uint64_t *args, const struct userbpf_pt_regs *r)
 {
 	args[0] = r->rdi;
@@ -77,7 +88,7 @@ static inline void args_from_regs(uint64_t *args, const struct userbpf_pt_regs *
 
 /* Run return programs e[from, to) with the return value ret. */
 static inline void run_ret(const struct ub_hook_list *l, uint32_t from, struct userbpf_pt_regs *regs,
-			   uint64_t *args, uint64_t ret)
+			   uint64_t *args, uint64_t ret, uint64_t fip)
 {
 	regs->rax = ret;
 	for (uint32_t i = from; i < l->cnt; i++) {
@@ -85,9 +96,9 @@ static inline void run_ret(const struct ub_hook_list *l, uint32_t from, struct u
 
 		if (e->ctx == USERBPF_TRAMP_CTX_ARGS) {
 			args[e->nr_args] = ret;
-			ub_hook_run(e->prog, args, 8u * (e->nr_args + 1u));
+			ub_hook_run(e->prog, args, 8u * (e->nr_args + 1u), fip);
 		} else {
-			ub_hook_run(e->prog, regs, sizeof(*regs));
+			ub_hook_run(e->prog, regs, sizeof(*regs), fip);
 		}
 	}
 }
@@ -100,8 +111,8 @@ static UB_HOOK_HOT uint64_t ub_tramp_on_entry(struct userbpf_pt_regs *regs, stru
 {
 	struct ub_hook_thread *th = ub_hook_thread();
 	const struct ub_hook_list *l;
-	uint64_t args[UB_HOOK_MAX_ARGS + 1];
-	uint64_t skip = 0, ret = 0;
+	uint64_t args[UB_ARGS_SLOTS] = { 0 };
+	uint64_t skip = 0, ret = 0, fip = (uint64_t)(uintptr_t)t->func;
 	uint32_t i, n;
 
 	if (__builtin_expect(!th, 0))
@@ -119,9 +130,9 @@ static UB_HOOK_HOT uint64_t ub_tramp_on_entry(struct userbpf_pt_regs *regs, stru
 		const struct ub_hook_entry *e = &l->e[i];
 
 		if (e->ctx == USERBPF_TRAMP_CTX_ARGS)
-			ub_hook_run(e->prog, args, 8u * e->nr_args);
+			ub_hook_run(e->prog, args, 8u * e->nr_args, fip);
 		else
-			ub_hook_run(e->prog, regs, sizeof(*regs));
+			ub_hook_run(e->prog, regs, sizeof(*regs), fip);
 	}
 	n = l->n_entry + l->n_ovr;
 	for (; i < n; i++) {
@@ -130,9 +141,9 @@ static UB_HOOK_HOT uint64_t ub_tramp_on_entry(struct userbpf_pt_regs *regs, stru
 
 		if (e->ctx == USERBPF_TRAMP_CTX_ARGS) {
 			args[e->nr_args] = 0;
-			r0 = ub_hook_run(e->prog, args, 8u * (e->nr_args + 1u));
+			r0 = ub_hook_run(e->prog, args, 8u * (e->nr_args + 1u), fip);
 		} else {
-			r0 = ub_hook_run(e->prog, regs, sizeof(*regs));
+			r0 = ub_hook_run(e->prog, regs, sizeof(*regs), fip);
 		}
 		if (r0) {
 			ret = r0;
@@ -143,7 +154,7 @@ static UB_HOOK_HOT uint64_t ub_tramp_on_entry(struct userbpf_pt_regs *regs, stru
 	if (skip) {
 		/* fexit-style: return programs see the overridden value. */
 		if (l->n_ret)
-			run_ret(l, n, regs, args, ret);
+			run_ret(l, n, regs, args, ret, fip);
 		regs->rax = ret;
 		goto out;
 	}
@@ -177,7 +188,7 @@ out:
 static UB_HOOK_HOT uint64_t ub_tramp_on_return(struct userbpf_pt_regs *regs, struct ub_tramp *t)
 {
 	struct ub_hook_thread *th = ub_hook_tls;
-	uint64_t entry_sp = regs->rsp - 8, args[UB_HOOK_MAX_ARGS + 1];
+	uint64_t entry_sp = regs->rsp - 8, args[UB_ARGS_SLOTS] = { 0 };
 	const struct ub_hook_list *l;
 	struct ub_hook_ret *s;
 	uint32_t top;
@@ -203,7 +214,8 @@ static UB_HOOK_HOT uint64_t ub_tramp_on_return(struct userbpf_pt_regs *regs, str
 			ub_hook_miss(l, l->n_entry + l->n_ovr, l->cnt);
 		} else {
 			memcpy(args, s->args, sizeof(s->args));
-			run_ret(l, l->n_entry + l->n_ovr, regs, args, regs->rax);
+			run_ret(l, l->n_entry + l->n_ovr, regs, args, regs->rax,
+				(uint64_t)(uintptr_t)t->func);
 		}
 	}
 	ub_hook_exit(th);
@@ -243,12 +255,14 @@ static void mov_rsp(struct emit *e, int store, int reg, uint32_t off)
 	d32(e, off);
 }
 
-/* movups [rsp + off], xmmN  or  movups xmmN, [rsp + off]  (N < 8) */
+/* movups [rsp + off], xmmN  or  movups xmmN, [rsp + off] */
 static void movups_rsp(struct emit *e, int store, int xmm, uint32_t off)
 {
+	if (xmm >= 8)
+		b(e, 0x44);
 	b(e, 0x0f);
 	b(e, store ? 0x11 : 0x10);
-	b(e, 0x84 | (xmm << 3));
+	b(e, 0x84 | ((xmm & 7) << 3));
 	b(e, 0x24);
 	d32(e, off);
 }
@@ -260,19 +274,37 @@ static void zero_rsp(struct emit *e, uint32_t off)
 	d32(e, 0);
 }
 
-/* Save the 15 registers (not rsp), set regs.rsp = rsp + frame, and call fn(regs, t). */
-static void save_and_call(struct emit *e, uint32_t frame, int n_xmm, uint64_t fn,
-			  const struct ub_tramp *t)
+static void save_all(struct emit *e)
 {
-	b(e, 0x48), b(e, 0x81), b(e, 0xec), d32(e, frame);       /* sub rsp, frame */
 	for (int r = 0; r < 16; r++)
 		if (r != RSP)
 			mov_rsp(e, 1, r, reg_off[r]);
-	for (int x = 0; x < n_xmm; x++)
+	for (int x = 0; x < 16; x++)
 		movups_rsp(e, 1, x, REGS_SZ + 16u * (uint32_t)x);
-	b(e, 0x48), b(e, 0x8d), b(e, 0x84), b(e, 0x24), d32(e, frame); /* lea rax, [rsp+frame] */
+}
+
+static void restore_all(struct emit *e)
+{
+	for (int x = 0; x < 16; x++)
+		movups_rsp(e, 0, x, REGS_SZ + 16u * (uint32_t)x);
+	for (int r = 0; r < 16; r++)
+		if (r != RSP)
+			mov_rsp(e, 0, r, reg_off[r]);
+}
+
+/*
+ * Below a frame of FRAME bytes just made: save everything, set regs.rsp = rsp + sp_adj and
+ * regs.rip = rip, then call fn(regs, t) on a 16-byte aligned stack; rax = its result, rsp back
+ * at the frame.
+ */
+static void save_and_call(struct emit *e, uint32_t sp_adj, uint64_t rip, uint64_t fn,
+			  const struct ub_tramp *t)
+{
+	b(e, 0x48), b(e, 0x81), b(e, 0xec), d32(e, FRAME);       /* sub rsp, FRAME */
+	save_all(e);
+	b(e, 0x48), b(e, 0x8d), b(e, 0x84), b(e, 0x24), d32(e, sp_adj); /* lea rax, [rsp+adj] */
 	mov_rsp(e, 1, RAX, reg_off[RSP]);
-	b(e, 0x48), b(e, 0xb8), d64(e, (uint64_t)(uintptr_t)t->func); /* mov rax, func */
+	b(e, 0x48), b(e, 0xb8), d64(e, rip);                      /* mov rax, rip */
 	mov_rsp(e, 1, RAX, OFF_RIP);
 	zero_rsp(e, OFF_ORIG_RAX);
 	zero_rsp(e, OFF_CS);
@@ -284,23 +316,26 @@ static void save_and_call(struct emit *e, uint32_t frame, int n_xmm, uint64_t fn
 	b(e, 0x48), b(e, 0xbe), d64(e, (uint64_t)(uintptr_t)t);   /* mov rsi, t */
 	b(e, 0x48), b(e, 0xb8), d64(e, fn);                       /* mov rax, fn */
 	b(e, 0xff), b(e, 0xd0);                                   /* call rax */
-	b(e, 0x49), b(e, 0x89), b(e, 0xc3);                       /* mov r11, rax */
 	b(e, 0x48), b(e, 0x89), b(e, 0xdc);                       /* mov rsp, rbx */
+}
+
+/* lea rsp, [rsp + off]: drops the frame without touching the flags */
+static void lea_rsp(struct emit *e, uint32_t off)
+{
+	b(e, 0x48), b(e, 0x8d), b(e, 0xa4), b(e, 0x24), d32(e, off);
 }
 
 static void emit_entry(struct emit *e, const struct ub_tramp *t)
 {
-	static const int restore[] = { RDI, RSI, RDX, RCX, R8, R9, R10, RAX, RBX };
 	uint8_t *after;
 
-	save_and_call(e, ENTRY_FRAME, 8, (uint64_t)(uintptr_t)ub_tramp_on_entry, t);
-	for (size_t i = 0; i < sizeof(restore) / sizeof(restore[0]); i++)
-		mov_rsp(e, 0, restore[i], reg_off[restore[i]]);
-	for (int x = 0; x < 8; x++)
-		movups_rsp(e, 0, x, REGS_SZ + 16u * (uint32_t)x);
-	b(e, 0x48), b(e, 0x81), b(e, 0xc4), d32(e, ENTRY_FRAME);  /* add rsp, frame */
-	b(e, 0x4d), b(e, 0x85), b(e, 0xdb);                       /* test r11, r11 */
-	b(e, 0x75), b(e, 0x05);                                   /* jnz +5 */
+	save_and_call(e, FRAME, (uint64_t)(uintptr_t)t->func,
+		      (uint64_t)(uintptr_t)ub_tramp_on_entry, t);
+	mov_rsp(e, 1, RAX, OFF_ORIG_RAX);                         /* the verdict, kept in memory */
+	restore_all(e);                                           /* rax = regs.rax */
+	b(e, 0x48), b(e, 0x83), b(e, 0xbc), b(e, 0x24), d32(e, OFF_ORIG_RAX), b(e, 0); /* cmp 0 */
+	lea_rsp(e, FRAME);
+	b(e, 0x75), b(e, 0x05);                                   /* jne ret */
 	after = e->p + 5;
 	b(e, 0xe9), d32(e, (uint32_t)(int32_t)(t->copy - after)); /* jmp copy */
 	b(e, 0xc3);                                               /* ret */
@@ -308,14 +343,12 @@ static void emit_entry(struct emit *e, const struct ub_tramp *t)
 
 static void emit_ret(struct emit *e, const struct ub_tramp *t)
 {
-	save_and_call(e, RET_FRAME, 2, (uint64_t)(uintptr_t)ub_tramp_on_return, t);
-	mov_rsp(e, 0, RAX, reg_off[RAX]);
-	mov_rsp(e, 0, RDX, reg_off[RDX]);
-	mov_rsp(e, 0, RBX, reg_off[RBX]);
-	movups_rsp(e, 0, 0, REGS_SZ);
-	movups_rsp(e, 0, 1, REGS_SZ + 16);
-	b(e, 0x48), b(e, 0x81), b(e, 0xc4), d32(e, RET_FRAME);    /* add rsp, frame */
-	b(e, 0x41), b(e, 0xff), b(e, 0xe3);                       /* jmp r11 */
+	b(e, 0x48), b(e, 0x83), b(e, 0xec), b(e, 0x08);           /* sub rsp, 8: return slot */
+	save_and_call(e, FRAME + 8, 0, (uint64_t)(uintptr_t)ub_tramp_on_return, t);
+	mov_rsp(e, 1, RAX, FRAME);                                /* slot = real return address */
+	restore_all(e);
+	lea_rsp(e, FRAME);
+	b(e, 0xc3);                                               /* ret */
 }
 
 /* A page within +-2 GiB of site (rel32 jumps both ways), read-write for now. */

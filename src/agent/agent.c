@@ -1,0 +1,307 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * agent.c: the LD_PRELOAD agent of `userbpf trace` (libuserbpf-agent.so): inside the traced
+ * process it opens and loads the BPF object named by USERBPF_TRACE_OBJ, attaches every uprobe /
+ * uretprobe program by its SEC() name, streams bpf_printk and ringbuf records to the file
+ * descriptor USERBPF_TRACE_FD, and prints the maps when the process exits.
+ *
+ * Without USERBPF_TRACE_OBJ in the environment it does nothing. It removes its variables (and
+ * itself from LD_PRELOAD) at start, so the traced command's children run untraced and the
+ * command sees the environment it would have had. Its output never goes to the command's own
+ * stdout/stderr, only to the trace descriptor.
+ */
+#include <errno.h>
+#include <inttypes.h>
+#include <pthread.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <userbpf/userbpf.h>
+
+#define MAX_LINKS 256
+
+static FILE *out;
+static struct userbpf_env *env;
+static struct userbpf_object *obj;
+static struct userbpf_link *links[MAX_LINKS];
+static size_t n_links;
+static pthread_t rb_thread;
+static volatile int rb_stop;
+static int rb_running;
+
+static void say(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+static void say(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vfprintf(out, fmt, ap);
+	va_end(ap);
+	fflush(out);
+}
+
+/* bpf_printk lines arrive at INFO level; everything else is a diagnostic. */
+static void on_log(void *user, int level, const char *msg)
+{
+	(void)user;
+	if (level >= USERBPF_LOG_INFO)
+		say("%s\n", msg);
+	else
+		say("userbpf: %s\n", msg);
+}
+
+/* Drop our own entry from LD_PRELOAD (space or colon separated). */
+static void unpreload(void)
+{
+	const char *pre = getenv("LD_PRELOAD");
+	char *copy, *tok, *save = NULL, buf[4096];
+	size_t n = 0;
+
+	if (!pre)
+		return;
+	copy = strdup(pre);
+	if (!copy)
+		return;
+	buf[0] = 0;
+	for (tok = strtok_r(copy, ": ", &save); tok; tok = strtok_r(NULL, ": ", &save)) {
+		if (strstr(tok, "libuserbpf-agent"))
+			continue;
+		n += (size_t)snprintf(buf + n, n < sizeof(buf) ? sizeof(buf) - n : 0, "%s%s",
+				      n ? ":" : "", tok);
+	}
+	free(copy);
+	if (buf[0] && n < sizeof(buf))
+		setenv("LD_PRELOAD", buf, 1);
+	else
+		unsetenv("LD_PRELOAD");
+}
+
+/*
+ * Attach one program by its SEC(): uprobe/uretprobe with BINARY:FUNC ("/path/app:func",
+ * "./app:func", "libc.so.6:malloc"), fentry/fmod_ret with [BINARY:]FUNC.
+ */
+static int attach_one(struct userbpf_object_prog *op)
+{
+	const char *kind = userbpf_object_prog_attach_kind(op);
+	const char *target = userbpf_object_prog_attach_target(op);
+	struct userbpf_prog *prog = userbpf_object_prog_loaded(op);
+	struct userbpf_tramp_opts o = { .sz = sizeof(o) };
+	char objname[1024], *colon;
+	struct userbpf_link *l;
+
+	if (!strcmp(kind, "uprobe") || !strcmp(kind, "uretprobe")) {
+		o.kind = strcmp(kind, "uprobe") ? USERBPF_TRAMP_RETURN : USERBPF_TRAMP_ENTRY;
+	} else if (!strcmp(kind, "fentry") || !strcmp(kind, "fmod_ret")) {
+		/* BPF_PROG() arguments: the 6 integer registers; fmod_ret's "ret so far" is 0. */
+		o.kind = strcmp(kind, "fentry") ? USERBPF_TRAMP_OVERRIDE : USERBPF_TRAMP_ENTRY;
+		o.ctx = USERBPF_TRAMP_CTX_ARGS;
+		o.nr_args = 6;
+	} else {
+		say("userbpf: %s: SEC(\"%s\") is not uprobe, uretprobe, fentry or fmod_ret: not "
+		    "attached (fexit: use uretprobe, whose PT_REGS_RC needs no argument count)\n",
+		    userbpf_object_prog_name(op), userbpf_object_prog_section(op));
+		return 0;
+	}
+	if (!target || !*target) {
+		say("userbpf: %s: SEC(\"%s\") names no [BINARY:]FUNCTION to attach to\n",
+		    userbpf_object_prog_name(op), userbpf_object_prog_section(op));
+		return -EINVAL;
+	}
+	snprintf(objname, sizeof(objname), "%s%s", strchr(target, ':') ? "" : ":", target);
+	colon = strrchr(objname, ':');
+	*colon = 0;
+	if (strchr(colon + 1, '+')) {
+		say("userbpf: %s: offsets inside a function (%s) are not supported\n",
+		    userbpf_object_prog_name(op), target);
+		return -ENOTSUP;
+	}
+	if (n_links == MAX_LINKS)
+		return -E2BIG;
+	o.object = objname[0] ? objname : NULL;
+	l = userbpf_tramp_attach(prog, colon + 1, &o);
+	if (!l)
+		return -errno;
+	links[n_links++] = l;
+	return 0;
+}
+
+static int on_record(void *user, void *data, size_t size)
+{
+	const uint8_t *p = data;
+
+	say("%s:", (const char *)user);
+	for (size_t i = 0; i < size; i++)
+		say(" %02x", p[i]);
+	say("\n");
+	return 0;
+}
+
+static void *rb_main(void *arg)
+{
+	(void)arg;
+	while (!rb_stop) {
+		int any = 0;
+
+		for (size_t i = 0; i < userbpf_object_map_cnt(obj); i++) {
+			struct userbpf_object_map *om = userbpf_object_map_at(obj, i);
+			struct userbpf_map *m = userbpf_object_map_loaded(om);
+
+			if (!m || userbpf_map_type(m) != USERBPF_MAP_TYPE_RINGBUF)
+				continue;
+			any = 1;
+			userbpf_ringbuf_poll(m, on_record, (void *)userbpf_map_name(m), 50);
+		}
+		if (!any)
+			break;
+	}
+	return NULL;
+}
+
+/* Print an integer of 1, 2, 4 or 8 bytes in decimal, anything else as hex bytes. */
+static void print_val(const uint8_t *p, uint32_t size)
+{
+	uint64_t v = 0;
+
+	if (size == 1 || size == 2 || size == 4 || size == 8) {
+		memcpy(&v, p, size);
+		say("%" PRIu64, v);
+		return;
+	}
+	for (uint32_t i = 0; i < size; i++)
+		say("%s%02x", i ? " " : "", p[i]);
+}
+
+struct dump {
+	struct userbpf_map *map;
+	int hist;
+	uint64_t max;
+	int pass;
+};
+
+static int dump_one(void *user, const void *key, const void *value)
+{
+	struct dump *d = user;
+	uint32_t ks = userbpf_map_key_size(d->map), vs = userbpf_map_value_size(d->map);
+	uint64_t v = 0, k = 0;
+
+	if (d->hist) {
+		memcpy(&k, key, ks);
+		memcpy(&v, value, vs);
+		if (d->pass == 0) {
+			if (v > d->max)
+				d->max = v;
+			return 0;
+		}
+		if (!v)
+			return 0;
+		if (k < 64) {
+			char bar[41], label[64];
+			size_t w = d->max ? (size_t)(v * 40 / d->max) : 0;
+
+			memset(bar, '@', w);
+			bar[w] = 0;
+			snprintf(label, sizeof(label), "[%" PRIu64 ", %" PRIu64 ")",
+				 k ? (uint64_t)1 << (k - 1) : 0, (uint64_t)1 << k);
+			say("  %-28s %10" PRIu64 " |%-40s|\n", label, v, bar);
+		}
+		return 0;
+	}
+	say("  ");
+	if (ks)
+		print_val(key, ks);
+	say(": ");
+	print_val(value, vs);
+	say("\n");
+	return 0;
+}
+
+static void print_maps(void)
+{
+	for (size_t i = 0; i < userbpf_object_map_cnt(obj); i++) {
+		struct userbpf_object_map *om = userbpf_object_map_at(obj, i);
+		struct userbpf_map *m = userbpf_object_map_loaded(om);
+		struct userbpf_map_desc desc = { .sz = sizeof(desc) };
+		struct dump d = { .map = m };
+		uint32_t t;
+
+		if (!m || userbpf_object_map_desc(om, &desc) || strcmp(desc.section, ".maps") ||
+		    (userbpf_map_value_size_user(m) != userbpf_map_value_size(m)))
+			continue;
+		t = userbpf_map_type(m);
+		if (t != USERBPF_MAP_TYPE_HASH && t != USERBPF_MAP_TYPE_ARRAY &&
+		    t != USERBPF_MAP_TYPE_LRU_HASH)
+			continue;
+		/* A map whose name says "hist" with integer keys and counts: log2 buckets. The
+		 * descriptor has the full name (the map's own is cut at 15 bytes as in Linux). */
+		d.hist = strstr(desc.name ? desc.name : userbpf_map_name(m), "hist") &&
+			 (userbpf_map_key_size(m) == 4 || userbpf_map_key_size(m) == 8) &&
+			 (userbpf_map_value_size(m) == 4 || userbpf_map_value_size(m) == 8);
+		say("\n@%s:\n", desc.name ? desc.name : userbpf_map_name(m));
+		if (d.hist)
+			userbpf_map_dump(m, dump_one, &d);
+		d.pass = 1;
+		userbpf_map_dump(m, dump_one, &d);
+	}
+}
+
+static void agent_fini(void)
+{
+	if (!obj)
+		return;
+	if (rb_running) {
+		rb_stop = 1;
+		pthread_join(rb_thread, NULL);
+	}
+	print_maps();
+	/* The process is exiting: the links stay (other threads may still call hooked code). */
+}
+
+__attribute__((constructor)) static void agent_init(void)
+{
+	const char *path = getenv("USERBPF_TRACE_OBJ"), *fd = getenv("USERBPF_TRACE_FD");
+	struct userbpf_env_opts eo = { .sz = sizeof(eo), .log_fn = on_log };
+	struct userbpf_object_load_opts lo = { .sz = sizeof(lo) };
+	char objpath[4096];
+	int err;
+
+	if (!path)
+		return;
+	snprintf(objpath, sizeof(objpath), "%s", path);
+	out = fd ? fdopen(atoi(fd), "w") : NULL;
+	if (!out)
+		out = stderr;
+	if (getenv("USERBPF_TRACE_UNVERIFIED"))
+		lo.flags = USERBPF_PROG_F_TRUSTED;
+	unsetenv("USERBPF_TRACE_OBJ");
+	unsetenv("USERBPF_TRACE_FD");
+	unsetenv("USERBPF_TRACE_UNVERIFIED");
+	unpreload();
+
+	env = userbpf_env_new(&eo);
+	obj = env ? userbpf_object_open_file(env, objpath, NULL) : NULL;
+	if (!obj) {
+		say("userbpf: cannot open %s: %s\n", objpath, strerror(errno));
+		return;
+	}
+	err = userbpf_object_load(obj, &lo);
+	if (err) {
+		say("userbpf: cannot load %s: %s\n", objpath, strerror(-err));
+		userbpf_object_free(obj);
+		obj = NULL;
+		return;
+	}
+	for (size_t i = 0; i < userbpf_object_prog_cnt(obj); i++) {
+		struct userbpf_object_prog *op = userbpf_object_prog_at(obj, i);
+
+		err = attach_one(op);
+		if (err)
+			say("userbpf: %s: not attached: %s\n", userbpf_object_prog_name(op),
+			    strerror(-err));
+	}
+	say("userbpf: %zu program%s attached\n", n_links, n_links == 1 ? "" : "s");
+	if (!pthread_create(&rb_thread, NULL, rb_main, NULL))
+		rb_running = 1;
+	atexit(agent_fini);
+}
