@@ -205,6 +205,12 @@ struct userbpf_func_info {
  * CAP_PERFMON/CAP_SYS_ADMIN: no pointer leaks, no uninitialised stack reads, no perfmon helpers.
  */
 #define USERBPF_VERIFY_F_UNPRIV 0x1
+/*
+ * Tests and fuzzers: keep, per instruction, the join of the abstract scalar values the verifier
+ * saw in each register, so that a run can check its concrete registers against them
+ * (ub_verifier_check_concrete(), internal). Costs memory proportional to the program.
+ */
+#define USERBPF_VERIFY_F_RECORD 0x2
 
 /* What the verifier concluded and what it cost (userbpf_prog_opts.verify_stats, optional). */
 struct userbpf_verify_stats {

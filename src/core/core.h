@@ -42,6 +42,7 @@ struct userbpf_prog {
 	struct userbpf_insn *insns;       /* what the engines run (verifier rewrites applied) */
 	struct userbpf_insn *orig_insns;  /* as loaded, when the verifier rewrote insns; else NULL */
 	uint32_t min_mem_len;             /* verified: runs need at least this much memory */
+	void *vrecord;                    /* USERBPF_VERIFY_F_RECORD: per-insn abstract values */
 	size_t cnt;
 	struct userbpf_map **maps;        /* lddw map references resolve to maps[imm] */
 	size_t map_cnt;

@@ -260,6 +260,7 @@ USERBPF_API void userbpf_prog_free(struct userbpf_prog *prog)
 	free_source_info(prog);
 	ub_free(env, prog->insns);
 	ub_free(env, prog->orig_insns);
+	ub_verifier_record_free(prog);
 	ub_free(env, prog->name);
 	ub_free(env, prog->license);
 	ub_free(env, prog);

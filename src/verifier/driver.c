@@ -149,6 +149,7 @@ static int do_check(struct ub_verifier *v)
 		if (v->log.level >= 2)
 			ub_vlog_state(v, v->cur);
 		ub_vlog_insn(v, i);
+		ub_record_state(v, i);
 		switch (ub_insn_table[id].fmt) {
 		case UB_F_ALU_K:
 		case UB_F_ALU_X:
@@ -295,6 +296,8 @@ int ub_verifier_run(struct userbpf_prog *prog, const struct ub_verify_opts *opts
 	if (err)
 		goto out;
 	err = init_state(v);
+	if (!err)
+		err = ub_record_init(v);
 	if (err)
 		goto out;
 	v->insn = 0;
@@ -308,6 +311,7 @@ int ub_verifier_run(struct userbpf_prog *prog, const struct ub_verify_opts *opts
 		err = ub_fixups(v);
 	if (!err)
 		prog->min_mem_len = v->max_ctx_end;
+	ub_record_finish(v, !err);
 out:
 	if (err && !v->err) /* an error path that did not log: still say something */
 		ub_reject_err(v, err, UB_E_INTERNAL, "unexplained failure");

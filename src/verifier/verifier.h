@@ -23,4 +23,16 @@ struct ub_verify_opts {
 int ub_verifier_run(struct userbpf_prog *prog, const struct ub_verify_opts *opts,
 		    struct ub_log *log);
 
+/*
+ * Runtime soundness check (programs verified with USERBPF_VERIFY_F_RECORD): are the concrete
+ * registers regs[0..10] about to execute instruction `insn` inside what the verifier computed
+ * there? Registers that were a pointer or unset on some path are not checked. Returns 0 when
+ * they are (or nothing was recorded), -EFAULT with "insn N: R<r>=<value> outside <abstract>"
+ * in msg (when msg_size > 0) otherwise. Allocates nothing; safe on a run path.
+ */
+int ub_verifier_check_concrete(const struct userbpf_prog *prog, size_t insn,
+			       const uint64_t regs[11], char *msg, size_t msg_size);
+/* Free what USERBPF_VERIFY_F_RECORD kept. NULL-safe, idempotent. */
+void ub_verifier_record_free(struct userbpf_prog *prog);
+
 #endif /* UB_VERIFIER_H */

@@ -175,6 +175,7 @@ struct ub_verifier {
 	uint32_t id_gen;
 	uint32_t max_ctx_end;          /* RAW_RW context: bytes the accesses need */
 	char helper_name[64];          /* scratch for the disassembler's helper names */
+	struct ub_record *record;      /* USERBPF_VERIFY_F_RECORD (record.c) */
 
 	/* Result. */
 	int err;                       /* first rejection's errno */
@@ -252,6 +253,11 @@ int ub_check_exit(struct ub_verifier *v, int *next, bool *done);
 int ub_ref_acquire(struct ub_verifier *v, int insn, uint32_t *id);
 int ub_ref_release(struct ub_verifier *v, uint32_t id);
 int ub_refs_check_exit(struct ub_verifier *v);
+
+/* record.c: per-insn joins of abstract scalars for the runtime soundness check. */
+int ub_record_init(struct ub_verifier *v);
+void ub_record_state(struct ub_verifier *v, int insn);
+void ub_record_finish(struct ub_verifier *v, bool keep);
 
 /* fixups.c */
 int ub_fixups(struct ub_verifier *v);
