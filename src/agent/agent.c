@@ -5,7 +5,12 @@
  * uretprobe program by its SEC() name, streams bpf_printk and ringbuf records to the file
  * descriptor USERBPF_TRACE_FD, and prints the maps when the process exits.
  *
- * Without USERBPF_TRACE_OBJ in the environment it does nothing. It removes its variables (and
+ * `userbpf trace -p PID` loads it into a running process with dlopen (injected by ptrace); it
+ * then reads its settings from /tmp/userbpf-agent-PID.conf (written by the CLI, deleted here),
+ * talks over the CLI's unix socket, and when the CLI goes away (Ctrl-C) detaches every program,
+ * prints the maps and goes dormant, leaving the process running.
+ *
+ * Without USERBPF_TRACE_OBJ in the environment (or the .conf file) it does nothing. It removes its variables (and
  * itself from LD_PRELOAD) at start, so the traced command's children run untraced and the
  * command sees the environment it would have had. Its output never goes to the command's own
  * stdout/stderr, only to the trace descriptor.
@@ -13,6 +18,8 @@
 #include <errno.h>
 #include <inttypes.h>
 #include <pthread.h>
+#include <sys/socket.h>
+#include <sys/un.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -40,6 +47,14 @@ static void say(const char *fmt, ...)
 	vfprintf(out, fmt, ap);
 	va_end(ap);
 	fflush(out);
+}
+
+/* Output to the CLI's socket: never SIGPIPE the traced process when the CLI is gone. */
+static ssize_t sock_write(void *cookie, const char *buf, size_t len)
+{
+	ssize_t n = send((int)(intptr_t)cookie, buf, len, MSG_NOSIGNAL);
+
+	return n < 0 ? (ssize_t)len : n; /* a gone reader drops output, nothing else */
 }
 
 /* bpf_printk lines arrive at INFO level; everything else is a diagnostic. */
@@ -246,9 +261,11 @@ static void print_maps(void)
 	}
 }
 
+static int finished; /* maps printed already (-p mode detach) */
+
 static void agent_fini(void)
 {
-	if (!obj)
+	if (!obj || finished)
 		return;
 	if (rb_running) {
 		rb_stop = 1;
@@ -258,44 +275,73 @@ static void agent_fini(void)
 	/* The process is exiting: the links stay (other threads may still call hooked code). */
 }
 
-__attribute__((constructor)) static void agent_init(void)
+/* -p PID mode: the settings file the CLI left for this process. Returns 0 or -1. */
+static int read_conf(char *objpath, size_t size, int *unverified, int *sock)
 {
-	const char *path = getenv("USERBPF_TRACE_OBJ"), *fd = getenv("USERBPF_TRACE_FD");
-	struct userbpf_env_opts eo = { .sz = sizeof(eo), .log_fn = on_log };
-	struct userbpf_object_load_opts lo = { .sz = sizeof(lo) };
-	char objpath[4096];
-	int err;
+	char path[64], line[4200], sockpath[108] = "";
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	FILE *f;
 
-	if (!path)
-		return;
-	snprintf(objpath, sizeof(objpath), "%s", path);
-	out = fd ? fdopen(atoi(fd), "w") : NULL;
-	if (!out)
-		out = stderr;
-	if (getenv("USERBPF_TRACE_UNVERIFIED"))
-		lo.flags = USERBPF_PROG_F_TRUSTED;
-	unsetenv("USERBPF_TRACE_OBJ");
-	unsetenv("USERBPF_TRACE_FD");
-	unsetenv("USERBPF_TRACE_UNVERIFIED");
-	unpreload();
+	snprintf(path, sizeof(path), "/tmp/userbpf-agent-%d.conf", (int)getpid());
+	f = fopen(path, "re");
+	if (!f)
+		return -1;
+	unlink(path);
+	objpath[0] = 0;
+	while (fgets(line, sizeof(line), f)) {
+		line[strcspn(line, "\n")] = 0;
+		size_t n = strlen(line);
 
-	env = userbpf_env_new(&eo);
-	obj = env ? userbpf_object_open_file(env, objpath, NULL) : NULL;
-	if (!obj) {
-		say("userbpf: cannot open %s: %s\n", objpath, strerror(errno));
-		return;
+		if (!strncmp(line, "obj=", 4) && n - 4 < size)
+			memcpy(objpath, line + 4, n - 3);
+		else if (!strncmp(line, "sock=", 5) && n - 5 < sizeof(sockpath))
+			memcpy(sockpath, line + 5, n - 4);
+		else if (!strcmp(line, "unverified=1"))
+			*unverified = 1;
 	}
-	err = userbpf_object_load(obj, &lo);
-	if (err) {
-		say("userbpf: cannot load %s: %s\n", objpath, strerror(-err));
-		userbpf_object_free(obj);
-		obj = NULL;
-		return;
+	fclose(f);
+	if (!objpath[0] || !sockpath[0])
+		return -1;
+	*sock = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	memcpy(sa.sun_path, sockpath, strlen(sockpath) + 1);
+	if (*sock < 0 || connect(*sock, (struct sockaddr *)&sa, sizeof(sa))) {
+		if (*sock >= 0)
+			close(*sock);
+		return -1;
 	}
+	return 0;
+}
+
+/* -p PID mode: when the CLI closes its end, detach everything, print the maps, go dormant. */
+static void *control_main(void *arg)
+{
+	int sock = (int)(intptr_t)arg;
+	char c;
+
+	while (recv(sock, &c, 1, 0) > 0)
+		;
+	for (size_t i = 0; i < n_links; i++)
+		userbpf_link_free(links[i]);
+	say("userbpf: %zu program%s detached\n", n_links, n_links == 1 ? "" : "s");
+	n_links = 0;
+	if (rb_running) {
+		rb_stop = 1;
+		pthread_join(rb_thread, NULL);
+		rb_running = 0;
+	}
+	print_maps();
+	finished = 1;
+	fclose(out);
+	out = stderr;
+	return NULL;
+}
+
+static void attach_all(void)
+{
 	for (size_t i = 0; i < userbpf_object_prog_cnt(obj); i++) {
 		struct userbpf_object_prog *op = userbpf_object_prog_at(obj, i);
+		int err = attach_one(op);
 
-		err = attach_one(op);
 		if (err)
 			say("userbpf: %s: not attached: %s\n", userbpf_object_prog_name(op),
 			    strerror(-err));
@@ -303,5 +349,61 @@ __attribute__((constructor)) static void agent_init(void)
 	say("userbpf: %zu program%s attached\n", n_links, n_links == 1 ? "" : "s");
 	if (!pthread_create(&rb_thread, NULL, rb_main, NULL))
 		rb_running = 1;
+}
+
+__attribute__((constructor)) static void agent_init(void)
+{
+	const char *path = getenv("USERBPF_TRACE_OBJ"), *fd = getenv("USERBPF_TRACE_FD");
+	struct userbpf_env_opts eo = { .sz = sizeof(eo), .log_fn = on_log };
+	struct userbpf_object_load_opts lo = { .sz = sizeof(lo) };
+	int unverified = 0, sock = -1, err;
+	char objpath[4096];
+
+	if (path) {
+		snprintf(objpath, sizeof(objpath), "%s", path);
+		out = fd ? fdopen(atoi(fd), "w") : NULL;
+		unverified = getenv("USERBPF_TRACE_UNVERIFIED") != NULL;
+		unsetenv("USERBPF_TRACE_OBJ");
+		unsetenv("USERBPF_TRACE_FD");
+		unsetenv("USERBPF_TRACE_UNVERIFIED");
+		unpreload();
+	} else if (!read_conf(objpath, sizeof(objpath), &unverified, &sock)) {
+		cookie_io_functions_t io = { .write = sock_write };
+
+		out = fopencookie((void *)(intptr_t)sock, "w", io);
+	} else {
+		return;
+	}
+	if (!out)
+		out = stderr;
+	if (unverified)
+		lo.flags = USERBPF_PROG_F_TRUSTED;
+
+	env = userbpf_env_new(&eo);
+	obj = env ? userbpf_object_open_file(env, objpath, NULL) : NULL;
+	if (!obj) {
+		say("userbpf: cannot open %s: %s\n", objpath, strerror(errno));
+		goto fail;
+	}
+	err = userbpf_object_load(obj, &lo);
+	if (err) {
+		say("userbpf: cannot load %s: %s\n", objpath, strerror(-err));
+		userbpf_object_free(obj);
+		obj = NULL;
+		goto fail;
+	}
+	attach_all();
+	if (sock >= 0) {
+		pthread_t t;
+
+		if (pthread_create(&t, NULL, control_main, (void *)(intptr_t)sock) == 0)
+			pthread_detach(t);
+	}
 	atexit(agent_fini);
+	return;
+fail:
+	if (sock >= 0) {
+		fclose(out);
+		out = stderr;
+	}
 }
