@@ -31,7 +31,8 @@ static atomic_uint_fast64_t global_epoch = 1;
 static _Atomic(struct ebr_rec *) records;
 static _Atomic(struct ub_epoch_node *) pending; /* retired, not yet seen by the reclaimer */
 static pthread_mutex_t reclaim_lock = PTHREAD_MUTEX_INITIALIZER;
-static struct ub_epoch_node *limbo; /* under reclaim_lock */
+/* Retired objects seen by the reclaimer, oldest first (under reclaim_lock). */
+static struct ub_epoch_node *limbo, *limbo_tail;
 static atomic_uint retired_since;
 static pthread_key_t rec_key;
 static pthread_once_t rec_once = PTHREAD_ONCE_INIT;
@@ -127,33 +128,43 @@ static int try_advance(void)
 	return atomic_compare_exchange_strong(&global_epoch, &e, e + 1);
 }
 
-/* Move pending into limbo, advance, free what is two epochs old. Under reclaim_lock. */
+/*
+ * Move pending into limbo (oldest first), advance, free from the old end what is two epochs
+ * old. Epoch tags are nearly sorted in limbo (two writers may tag and push in opposite
+ * order), so stopping at the first node too young for freeing only delays, never frees early,
+ * and a reclaim costs O(freed + 1) however many objects wait. Under reclaim_lock.
+ */
 static int reclaim_locked(void)
 {
-	struct ub_epoch_node *n = atomic_exchange(&pending, NULL), *keep = NULL, *next;
+	struct ub_epoch_node *n = atomic_exchange(&pending, NULL), *rev = NULL, *next;
 	uint64_t e;
 	int freed = 0;
 
-	while (n) {
+	while (n) { /* pending is newest first: reverse it */
 		next = n->next;
-		n->next = limbo;
-		limbo = n;
+		n->next = rev;
+		rev = n;
 		n = next;
+	}
+	if (rev) {
+		if (limbo_tail)
+			limbo_tail->next = rev;
+		else
+			limbo = rev;
+		for (limbo_tail = rev; limbo_tail->next; limbo_tail = limbo_tail->next)
+			;
 	}
 	try_advance();
 	try_advance();
 	e = atomic_load(&global_epoch);
-	for (n = limbo; n; n = next) {
-		next = n->next;
-		if (n->epoch + 2 <= e) {
-			n->fn(n);
-			freed++;
-		} else {
-			n->next = keep;
-			keep = n;
-		}
+	while (limbo && limbo->epoch + 2 <= e) {
+		n = limbo;
+		limbo = n->next;
+		if (!limbo)
+			limbo_tail = NULL;
+		n->fn(n);
+		freed++;
 	}
-	limbo = keep;
 	return freed;
 }
 
@@ -172,7 +183,7 @@ int ub_epoch_reclaim(int wait)
 
 void ub_epoch_drain(void *owner)
 {
-	struct ub_epoch_node *n, *next, *keep = NULL;
+	struct ub_epoch_node *n, *next, *keep = NULL, *keep_tail = NULL;
 
 	pthread_mutex_lock(&reclaim_lock);
 	reclaim_locked();
@@ -180,11 +191,16 @@ void ub_epoch_drain(void *owner)
 		next = n->next;
 		if (n->owner == owner) {
 			n->fn(n);
-		} else {
-			n->next = keep;
-			keep = n;
+			continue;
 		}
+		n->next = NULL;
+		if (keep_tail)
+			keep_tail->next = n;
+		else
+			keep = n;
+		keep_tail = n;
 	}
 	limbo = keep;
+	limbo_tail = keep_tail;
 	pthread_mutex_unlock(&reclaim_lock);
 }
