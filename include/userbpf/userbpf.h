@@ -399,7 +399,8 @@ USERBPF_API struct userbpf_prog *userbpf_object_prog_loaded(const struct userbpf
  * Disassemble a program of an object like `bpftool prog dump xlated linum`: the C source line
  * (as "; text @ file:line") before the instructions it produced, "name:" at the start of every
  * function, and "; map NAME" (or "; map NAME + off") after map references, "; call NAME" after
- * subprogram calls and callbacks. opts as for userbpf_disasm (NULL: LLVM syntax with indexes).
+ * subprogram calls and callbacks. opts as for userbpf_disasm (NULL: LLVM syntax with indexes),
+ * except that USERBPF_DISASM_F_LABELS is ignored (jumps stay relative).
  * Returns 0, the non-zero value returned by `out`, or -EINVAL.
  */
 USERBPF_API int userbpf_object_prog_disasm(const struct userbpf_object_prog *prog,
