@@ -77,11 +77,35 @@ static inline uint8_t *elem_value(struct htab *h, struct htab_elem *e)
 	return (uint8_t *)e->data + h->key_stride;
 }
 
+/* Final mix of the hash (the finalizer of splitmix64). */
+static inline uint32_t hash_fin(uint64_t x)
+{
+	x *= 0x94d049bb133111ebull;
+	x ^= x >> 29;
+	return (uint32_t)x;
+}
+
 /* A 64-bit multiply-xorshift hash over 8-byte words, finished to 32 bits. */
 static inline uint32_t hash_key(const struct htab *h, const void *key, uint32_t size)
 {
 	const uint8_t *p = key;
 	uint64_t x = h->seed ^ ((uint64_t)size * 0x9e3779b97f4a7c15ull);
+
+	/* The common key sizes: one word, no loop, no variable-size copy. */
+	if (size == 4) {
+		uint32_t w;
+
+		memcpy(&w, p, 4);
+		x = (x ^ w) * 0xbf58476d1ce4e5b9ull;
+		return hash_fin(x ^ (x >> 31));
+	}
+	if (size == 8) {
+		uint64_t w;
+
+		memcpy(&w, p, 8);
+		x = (x ^ w) * 0xbf58476d1ce4e5b9ull;
+		return hash_fin(x ^ (x >> 31));
+	}
 
 	while (size >= 8) {
 		uint64_t w;
@@ -99,9 +123,7 @@ static inline uint32_t hash_key(const struct htab *h, const void *key, uint32_t 
 		x = (x ^ w) * 0xbf58476d1ce4e5b9ull;
 		x ^= x >> 31;
 	}
-	x *= 0x94d049bb133111ebull;
-	x ^= x >> 29;
-	return (uint32_t)x;
+	return hash_fin(x);
 }
 
 static inline int key_eq(const void *a, const void *b, uint32_t size)
