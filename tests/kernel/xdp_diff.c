@@ -86,7 +86,7 @@ static int build_obj(void)
 	snprintf(obj_path, sizeof(obj_path), "%s/kernel/xdp_progs.o", build);
 	snprintf(cmd, sizeof(cmd),
 		 "mkdir -p %s/kernel && clang -O2 -g -target bpf -I/usr/include/x86_64-linux-gnu "
-		 "-c tests/kernel/xdp_progs.bpf.c -o %s 2> %s/kernel/xdp_progs.log", build,
+		 "-c tests/kernel/xdp_progs/progs.bpf.c -o %s 2> %s/kernel/xdp_progs.log", build,
 		 obj_path, build);
 	return system(cmd) == 0;
 }
@@ -268,7 +268,7 @@ int main(void)
 
 	gen_packets();
 	if (!build_obj()) {
-		SKIP("xdp_diff: clang could not build tests/kernel/xdp_progs.bpf.c (see "
+		SKIP("xdp_diff: clang could not build tests/kernel/xdp_progs/progs.bpf.c (see "
 		     "%s/kernel/xdp_progs.log)", build);
 		userbpf_env_free(env);
 		return ub_test_done("xdp_diff");
