@@ -68,7 +68,7 @@ int main(void)
 		cli, b);
 	CHECK(rc == 0, "--json output is valid JSON\n%s", out);
 
-	rc = sh("%s obj show /etc/hostname", cli);
+	rc = sh("%s obj show Makefile", cli);
 	CHECK(rc == 1, "obj show of a non-ELF file exits 1 (got %d)", rc);
 	HAS("not an ELF file");
 	rc = sh("%s obj show %s/progs/core.bpf.o --btf /nonexistent.btf", cli, b);
