@@ -120,6 +120,16 @@ static int alu_pointer(struct ub_verifier *v, const struct userbpf_insn *in, str
 		return ub_reject(v, UB_E_PTR_BITWISE, in->dst_reg, op_name(op));
 	if (op != USERBPF_ADD && op != USERBPF_SUB)
 		return ub_reject(v, UB_E_PTR_OP, in->dst_reg, op_name(op));
+	/*
+	 * Unprivileged (no CAP_PERFMON): Linux sanitises pointer arithmetic with a register
+	 * only for stack and map value pointers, and refuses it for the others.
+	 */
+	if (v->unpriv && USERBPF_SRC(in->code) == USERBPF_X) {
+		const struct ub_reg *p = dp ? dst : src;
+
+		if (p->type != UB_PTR_STACK && p->type != UB_PTR_MAP_VALUE)
+			return ub_reject(v, UB_E_PTR_ALU_UNPRIV, dp ? in->dst_reg : in->src_reg);
+	}
 	if (sp) { /* scalar + pointer */
 		struct ub_reg s = *dst;
 

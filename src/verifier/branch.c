@@ -122,9 +122,18 @@ static int refine(struct ub_verifier *v, struct ub_vstate *st, const struct user
 		    z->s.var.value == 0) {
 			bool is_null = (op == USERBPF_JEQ) == taken;
 
-			if (!(p->flags & UB_RF_NULL))
-				return !is_null; /* a valid pointer is never NULL */
-			mark_null(v, st, p->id, is_null);
+			if (p->flags & UB_RF_NULL) {
+				mark_null(v, st, p->id, is_null);
+				return 1;
+			}
+			/*
+			 * Checked map values, records and maps are never NULL. Other pointers
+			 * (ctx, stack, packet) are not assumed non-NULL, as in Linux: raw
+			 * memory can be NULL, and both sides stay explored.
+			 */
+			if (p->type == UB_PTR_MAP_VALUE || p->type == UB_PTR_MEM ||
+			    p->type == UB_CONST_MAP)
+				return !is_null;
 			return 1;
 		}
 	}
@@ -146,27 +155,31 @@ static int refine(struct ub_verifier *v, struct ub_vstate *st, const struct user
 	return 1;
 }
 
+/*
+ * Unprivileged programs may compare a pointer only to learn something the verifier tracks:
+ * a nullable pointer against 0 (64-bit, immediate), or packet pointers against each other.
+ * Anything else would let the program learn an address bit by bit.
+ */
 static int cmp_allowed(struct ub_verifier *v, const struct userbpf_insn *in)
 {
 	struct ub_reg *dst = ub_reg(v, in->dst_reg);
 	struct ub_reg *src = USERBPF_SRC(in->code) ? ub_reg(v, in->src_reg) : NULL;
 	bool dp = ub_is_pointer(dst), sp = src && ub_is_pointer(src);
+	bool is32 = USERBPF_CLASS(in->code) == USERBPF_JMP32;
+	unsigned op = USERBPF_OP(in->code);
 
 	if (!v->unpriv || (!dp && !sp))
 		return 0;
-	/* Unprivileged: comparing two pointers (or a pointer with a number) reveals addresses. */
-	if (dp && sp && (ub_is_pkt(dst) || dst->type == UB_PTR_PKT_END) &&
-	    (ub_is_pkt(src) || src->type == UB_PTR_PKT_END))
+	if (sp && !is32 && dp &&
+	    ((dst->type == UB_PTR_PKT && src->type == UB_PTR_PKT_END) ||
+	     (src->type == UB_PTR_PKT && dst->type == UB_PTR_PKT_END) ||
+	     (dst->type == UB_PTR_PKT_META && src->type == UB_PTR_PKT) ||
+	     (src->type == UB_PTR_PKT_META && dst->type == UB_PTR_PKT)))
 		return 0;
-	if ((USERBPF_OP(in->code) == USERBPF_JEQ || USERBPF_OP(in->code) == USERBPF_JNE)) {
-		const struct ub_reg *z = dp ? src : dst;
-
-		if (!src && in->imm == 0)
-			return 0;
-		if (z && z->type == UB_SCALAR && ub_scalar_is_const(&z->s) && !z->s.var.value)
-			return 0;
-	}
-	return ub_reject(v, UB_E_PTR_CMP, dp ? in->dst_reg : in->src_reg);
+	if (!src && !is32 && in->imm == 0 && (op == USERBPF_JEQ || op == USERBPF_JNE) &&
+	    (dst->flags & UB_RF_NULL))
+		return 0;
+	return ub_reject(v, UB_E_PTR_CMP, sp ? in->src_reg : in->dst_reg);
 }
 
 int ub_check_cond_jmp(struct ub_verifier *v, const struct userbpf_insn *in, int *next)

@@ -229,6 +229,8 @@ static int chain_depth(struct ub_verifier *v, int sp, int depth, int frames)
 	int own = (v->subprogs[sp].stack_depth + 7) & ~7, err;
 
 	depth += own;
+	if (frames > UB_MAX_FRAMES)
+		return ub_reject(v, UB_E_CALL_DEPTH, frames);
 	if (depth > UB_STACK)
 		return ub_reject(v, UB_E_STACK_SIZE, frames, depth);
 	for (int i = v->subprogs[sp].start; i < v->subprogs[sp].end; i++) {

@@ -138,6 +138,8 @@ static int check_stack(struct ub_verifier *v, int regno, const struct ub_reg *re
 			return ub_reject(v, UB_E_SPILL_WRITE_SIZE);
 		if (!ub_scalar_is_const(&reg->s))
 			return stack_write_bytes(v, f, (int)lo, (int)hi, false);
+		if (val && val->type == UB_PTR_STACK && val->frameno > reg->frameno)
+			return ub_reject(v, UB_E_SPILL_CALLER);
 		/* A whole aligned 8-byte store of a register (or constant) is a spill. */
 		if (size == 8 && val) {
 			s = ub_stack_slot(f, (int)lo, true);
