@@ -58,6 +58,27 @@ static inline int kbpf_map_create(uint32_t type, uint32_t key, uint32_t value, u
 	return fd < 0 ? -errno : (int)fd;
 }
 
+/*
+ * Lines of a verifier log that trace rather than conclude: state dumps printed after an error
+ * ("infinite loop detected" is followed by old and current states), instruction echoes
+ * ("12: (61) r2 = ..."), source lines ("; x = 1 @ f.c:3"), precision backtracking.
+ */
+static inline int kbpf_is_trace_line(const char *l)
+{
+	static const char *const prefixes[] = { "old state", "cur state", "stack depth",
+						"mark_precise", "; ", "from ", "last_idx",
+						"regs=", "parent ", "frame", "func#", "Func#",
+						"verification time", "processed " };
+	const char *p = l;
+
+	for (size_t i = 0; i < sizeof(prefixes) / sizeof(prefixes[0]); i++)
+		if (!strncmp(l, prefixes[i], strlen(prefixes[i])))
+			return 1;
+	while (*p >= '0' && *p <= '9')
+		p++;
+	return p != l && *p == ':'; /* "12: ..." */
+}
+
 /* Extract the verdict's reason and the statistics lines from a verifier log. */
 static inline void kbpf_parse_log(const char *log, struct kbpf_result *r)
 {
@@ -73,8 +94,7 @@ static inline void kbpf_parse_log(const char *log, struct kbpf_result *r)
 			r->processed = strtoull(line + 10, NULL, 10);
 		} else if (!strncmp(line, "verification time ", 18)) {
 			r->verif_usec = strtoull(line + 18, NULL, 10);
-		} else if (len && strncmp(line, "stack depth", 11) &&
-			   strncmp(line, "mark_precise", 12)) {
+		} else if (len && !kbpf_is_trace_line(line)) {
 			last = line;
 			last_len = len;
 		}

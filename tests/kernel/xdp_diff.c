@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * xdp_diff.c: XDP programs (xdp_progs.bpf.c, built with clang at test time) run on the same
+ * xdp_diff.c: XDP programs (xdp_progs/progs.bpf.c, built with clang at test time) run on the same
  * generated packets in userbpf (userbpf_prog_test_run) and in the live kernel
  * (BPF_PROG_TEST_RUN through libbpf). Return codes, output packets and the final contents
  * of every map must be identical. Skips visibly when clang or bpf() is unavailable. Then the
