@@ -228,7 +228,45 @@ int main(void)
 	}
 	snprintf(obj_path, sizeof(obj_path), "%s/progs/core.bpf.o", build);
 
-	/* 7. A target BTF that is not BTF. */
+	/* 7. Flavors and typedef'd structs: the host has struct host_conn and point_t. */
+	snprintf(obj_path, sizeof(obj_path), "%s/progs/core_flavor.bpf.o", build);
+	{
+		struct userbpf_object *obj;
+		const struct userbpf_insn *in;
+		int i32, u32, u64, anon;
+		size_t cnt;
+
+		b = btf__new_empty();
+		i32 = btf__add_int(b, "int", 4, BTF_INT_SIGNED);
+		u32 = btf__add_int(b, "unsigned int", 4, 0);
+		u64 = btf__add_int(b, "unsigned long long", 8, 0);
+		btf__add_struct(b, "host_conn", 16);
+		btf__add_field(b, "bytes", u64, 0, 0);
+		btf__add_field(b, "id", u32, 64, 0);
+		anon = btf__add_struct(b, NULL, 12);
+		btf__add_field(b, "pad", i32, 0, 0);
+		btf__add_field(b, "x", i32, 32, 0);
+		btf__add_field(b, "y", i32, 64, 0);
+		btf__add_typedef(b, "point_t", anon);
+		raw = btf__raw_data(b, &raw_size);
+		oo.btf_path = NULL;
+		oo.btf_data = raw;
+		oo.btf_size = raw_size;
+		logbuf[0] = 0;
+		obj = userbpf_object_open_file(env, obj_path, &oo);
+		CHECK(obj != NULL && !logbuf[0], "open core_flavor: %s", logbuf);
+		in = userbpf_object_prog_insns(userbpf_object_find_prog(obj, "flavored"), &cnt);
+		CHECK(cnt && in[0].off == 8, "host_conn___old matches host_conn: id at %d",
+		      cnt ? in[0].off : -1);
+		in = userbpf_object_prog_insns(userbpf_object_find_prog(obj, "typed"), &cnt);
+		CHECK(cnt && in[0].off == 8, "point_t matches through its typedef: y at %d",
+		      cnt ? in[0].off : -1);
+		userbpf_object_free(obj);
+		btf__free(b);
+	}
+	snprintf(obj_path, sizeof(obj_path), "%s/progs/core.bpf.o", build);
+
+	/* 8. A target BTF that is not BTF. */
 	oo.btf_data = "not btf at all, certainly";
 	oo.btf_size = 25;
 	logbuf[0] = 0;
