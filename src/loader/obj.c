@@ -81,7 +81,7 @@ static int check_overlaps(struct userbpf_object *obj, const GElf_Ehdr *eh)
 static int read_sections(struct userbpf_object *obj, Elf *elf)
 {
 	GElf_Ehdr eh;
-	size_t n, shstrndx;
+	size_t n = 0, shstrndx = 0;
 	const struct ub_sec *shstr;
 
 	if (!gelf_getehdr(elf, &eh)) {
@@ -98,8 +98,16 @@ static int read_sections(struct userbpf_object *obj, Elf *elf)
 			obj->name, eh.e_machine, eh.e_type, EM_BPF, ET_REL);
 		return -EINVAL;
 	}
+	if (eh.e_shoff > obj->size ||
+	    (uint64_t)eh.e_shnum * sizeof(Elf64_Shdr) > obj->size - eh.e_shoff) {
+		OBJ_ERR(obj, "%s: the section header table (offset %#" PRIx64 ", %u entries) runs "
+			"past the end of the file (%zu bytes): truncated?", obj->name,
+			(uint64_t)eh.e_shoff, eh.e_shnum, obj->size);
+		return -EINVAL;
+	}
 	if (elf_getshdrnum(elf, &n) || elf_getshdrstrndx(elf, &shstrndx) || n == 0) {
-		OBJ_ERR(obj, "%s: cannot read the section table: %s", obj->name, elf_errmsg(-1));
+		OBJ_ERR(obj, "%s: cannot read the section table (%zu sections, names in #%zu): %s",
+			obj->name, n, shstrndx, elf_errmsg(-1));
 		return -EINVAL;
 	}
 	if (n > obj->size / sizeof(Elf64_Shdr) || shstrndx >= n) {
