@@ -82,6 +82,8 @@ static int ptr_alu(struct ub_verifier *v, int dstno, struct ub_reg *dst, const s
 	}
 	if (off->s.smin == INT64_MIN)
 		return ub_reject(v, UB_E_PTR_UNBOUNDED, tn);
+	if (ptr->type == UB_PTR_STACK && op == USERBPF_SUB)
+		return ub_reject(v, UB_E_STACK_SUB, dstno);
 	if (ptr->type == UB_PTR_STACK && v->unpriv)
 		return ub_reject(v, UB_E_STACK_VAR_UNPRIV, dstno);
 	/* The sum's bounds are checked against the object at each access. */
@@ -95,10 +97,32 @@ static int ptr_alu(struct ub_verifier *v, int dstno, struct ub_reg *dst, const s
 	return 0;
 }
 
+/*
+ * Unprivileged: a moved stack or map value pointer must still point inside its object
+ * (Linux's sanitize_check_bounds), so it cannot be used to probe memory speculatively.
+ */
+static int unpriv_bounds(struct ub_verifier *v, int regno, const struct ub_reg *r)
+{
+	if (!v->unpriv)
+		return 0;
+	if (r->type == UB_PTR_STACK) {
+		int64_t off = (int64_t)r->off + r->s.smin;
+
+		if (off >= 0 || off < -UB_STACK)
+			return ub_reject(v, UB_E_STACK_ARITH_UNPRIV, regno, (int)off);
+	}
+	if (r->type == UB_PTR_MAP_VALUE &&
+	    ((int64_t)r->off + r->s.smin < 0 ||
+	     (int64_t)r->off + (int64_t)r->s.umax + 1 > (int64_t)r->mem_size))
+		return ub_reject(v, UB_E_MAP_ARITH_UNPRIV, regno);
+	return 0;
+}
+
 static int alu_pointer(struct ub_verifier *v, const struct userbpf_insn *in, struct ub_reg *dst,
 		       const struct ub_reg *src, unsigned op, bool is64)
 {
 	bool dp = ub_is_pointer(dst), sp = ub_is_pointer(src);
+	int err;
 
 	if (!is64) {
 		if (op == USERBPF_SUB && !v->unpriv) {
@@ -135,13 +159,13 @@ static int alu_pointer(struct ub_verifier *v, const struct userbpf_insn *in, str
 
 		if (op == USERBPF_SUB)
 			return ub_reject(v, UB_E_SUB_PTR_FROM_SCALAR, in->dst_reg);
-		return ptr_alu(v, in->dst_reg, dst, src, &s, op);
-	}
-	{
+		err = ptr_alu(v, in->dst_reg, dst, src, &s, op);
+	} else {
 		struct ub_reg p = *dst;
 
-		return ptr_alu(v, in->dst_reg, dst, &p, src, op);
+		err = ptr_alu(v, in->dst_reg, dst, &p, src, op);
 	}
+	return err ? err : unpriv_bounds(v, in->dst_reg, dst);
 }
 
 static int check_mov(struct ub_verifier *v, const struct userbpf_insn *in, int id, bool is64)

@@ -61,6 +61,13 @@ static int mark_null(struct ub_verifier *v, struct ub_vstate *st, uint32_t id, b
 	return 0;
 }
 
+/* The packet start itself: data, not moved. */
+static bool is_pkt_start(const struct ub_reg *r)
+{
+	return r->type == UB_PTR_PKT && !r->off && !r->id && ub_scalar_is_const(&r->s) &&
+	       !r->s.var.value;
+}
+
 /* Does `a OP b` (pointer a, end b) being `taken` prove a <= end? */
 static bool pkt_cmp_proves(unsigned op, bool ptr_is_dst, bool taken)
 {
@@ -142,11 +149,15 @@ static int refine(struct ub_verifier *v, struct ub_vstate *st, const struct user
 		struct ub_reg *p = NULL;
 		bool ptr_is_dst = false;
 
+		/*
+		 * The bound side must be the bound itself: data_end, or for metadata the
+		 * unmoved data pointer (meta + 8 <= data + 8 proves nothing about data).
+		 */
 		if ((dst->type == UB_PTR_PKT && src->type == UB_PTR_PKT_END) ||
-		    (dst->type == UB_PTR_PKT_META && src->type == UB_PTR_PKT))
+		    (dst->type == UB_PTR_PKT_META && is_pkt_start(src)))
 			p = dst, ptr_is_dst = true;
 		else if ((src->type == UB_PTR_PKT && dst->type == UB_PTR_PKT_END) ||
-			 (src->type == UB_PTR_PKT_META && dst->type == UB_PTR_PKT))
+			 (src->type == UB_PTR_PKT_META && is_pkt_start(dst)))
 			p = src;
 		if (p && pkt_cmp_proves(op, ptr_is_dst, taken) && p->off > 0 &&
 		    p->s.umax <= UB_MAX_PKT_OFF && p->s.umax + (uint64_t)p->off <= UB_MAX_PKT_OFF)

@@ -269,6 +269,8 @@ static int set_ret(struct ub_verifier *v, struct ub_frame *f, const struct ub_he
 		r0->flags = UB_RF_NULL;
 		if (v->maps[m->map].flags & USERBPF_F_RDONLY_PROG)
 			r0->flags |= UB_RF_RDONLY;
+		if (v->maps[m->map].flags & USERBPF_F_WRONLY_PROG)
+			r0->flags |= UB_RF_WRONLY;
 		r0->map = m->map;
 		r0->mem_size = v->maps[m->map].value_size;
 		r0->id = ++v->id_gen;

@@ -138,7 +138,7 @@ static int check_stack(struct ub_verifier *v, int regno, const struct ub_reg *re
 			return ub_reject(v, UB_E_SPILL_WRITE_SIZE);
 		if (!ub_scalar_is_const(&reg->s))
 			return stack_write_bytes(v, f, (int)lo, (int)hi, false);
-		if (val && val->type == UB_PTR_STACK && val->frameno > reg->frameno)
+		if (val && val->type == UB_PTR_STACK && reg->frameno != v->cur->curframe)
 			return ub_reject(v, UB_E_SPILL_CALLER);
 		/* A whole aligned 8-byte store of a register (or constant) is a spill. */
 		if (size == 8 && val) {
@@ -350,6 +350,9 @@ static int check_mem(struct ub_verifier *v, int regno, int off, int size, bool w
 	case UB_PTR_CTX:
 		return check_ctx(v, regno, reg, off, size, write, val, dst, sext);
 	case UB_PTR_MAP_VALUE:
+		if (!write && (reg->flags & UB_RF_WRONLY))
+			return ub_reject(v, UB_E_MAP_WRONLY, (int)reg->mem_size, reg->off + off,
+					 size);
 		if (write && (reg->flags & UB_RF_RDONLY))
 			return ub_reject(v, UB_E_MAP_RDONLY, (int)reg->mem_size, reg->off + off,
 					 size);
@@ -484,6 +487,8 @@ int ub_check_lddw(struct ub_verifier *v, const struct userbpf_insn *in, int id)
 	dst->mem_size = m->value_size;
 	if (m->flags & USERBPF_F_RDONLY_PROG)
 		dst->flags |= UB_RF_RDONLY;
+	if (m->flags & USERBPF_F_WRONLY_PROG)
+		dst->flags |= UB_RF_WRONLY;
 	return 0;
 }
 
@@ -495,6 +500,9 @@ int ub_check_ld_abs(struct ub_verifier *v, const struct userbpf_insn *in, int id
 
 	if (v->ptype->ctx != UB_CTX_ID_SKB)
 		return ub_reject(v, UB_E_LD_ABS_TYPE);
+	/* An out-of-range legacy load ends the whole program: only from the main function. */
+	if (v->cur->curframe)
+		return ub_reject(v, UB_E_LD_ABS_SUBPROG);
 	if (f->regs[6].type != UB_PTR_CTX || f->regs[6].off)
 		return ub_reject(v, UB_E_LD_ABS_CTX);
 	if (v->cur->nrefs)

@@ -47,6 +47,7 @@ enum ub_rtype {
 
 #define UB_RF_NULL 0x1   /* may be NULL: must be checked before use */
 #define UB_RF_RDONLY 0x2 /* read-only memory */
+#define UB_RF_WRONLY 0x4 /* write-only map value (BPF_F_WRONLY_PROG) */
 
 /* Scalar id of the raw-memory length register (r2 of USERBPF_PROG_TYPE_UNSPEC). */
 #define UB_LEN_ID 1u
