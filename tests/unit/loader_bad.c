@@ -411,6 +411,52 @@ static void test_alloc_failures(void)
 	fail_at = -1;
 }
 
+/* Objects using features the loader refuses: compiled from inline C at test time. */
+static void test_unsupported(void)
+{
+	static const struct {
+		const char *name, *src, *want;
+	} cases[] = {
+		{ "kfunc", "extern int host_kfunc(int) __ksym;\n"
+			   "SEC(\"syscall\") int p(void *c) { return host_kfunc(1); }\n",
+		  "call to extern function 'host_kfunc'" },
+		{ "kconfig", "extern int CONFIG_HZ __kconfig;\n"
+			     "SEC(\"syscall\") int p(void *c) { return CONFIG_HZ; }\n",
+		  "reference to extern 'CONFIG_HZ'" },
+		{ "struct_ops", "struct ops { int (*f)(void); };\n"
+				"SEC(\"syscall\") int p(void *c) { return 0; }\n"
+				"SEC(\".struct_ops\") struct ops my_ops = { .f = 0 };\n",
+		  "section '.struct_ops'" },
+	};
+	const char *build = getenv("UB_BUILD") ?: "build";
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		char src[512], obj[512], cmd[2048];
+		struct userbpf_object_opts o = { .sz = sizeof(o), .name = "bad.o" };
+		FILE *f;
+
+		snprintf(src, sizeof(src), "%s/loader_bad_%s.bpf.c", build, cases[i].name);
+		snprintf(obj, sizeof(obj), "%s/loader_bad_%s.bpf.o", build, cases[i].name);
+		f = fopen(src, "w");
+		if (!CHECK(f != NULL, "write %s", src))
+			continue;
+		fprintf(f, "#include <linux/types.h>\n#include <bpf/bpf_helpers.h>\n%s"
+			   "char LICENSE[] SEC(\"license\") = \"GPL\";\n", cases[i].src);
+		fclose(f);
+		snprintf(cmd, sizeof(cmd), "clang -O2 -g -target bpf -D__TARGET_ARCH_x86 "
+			 "-I/usr/include/$(uname -m)-linux-gnu -c %s -o %s 2>/dev/null", src, obj);
+		if (system(cmd) != 0) {
+			SKIP("%s: clang could not compile the case", cases[i].name);
+			continue;
+		}
+		logbuf[0] = 0;
+		CHECK(userbpf_object_open_file(env, obj, &o) == NULL && errno == ENOTSUP,
+		      "%s: refused with ENOTSUP (errno %d)", cases[i].name, errno);
+		CHECK(strstr(logbuf, cases[i].want) != NULL, "%s: message should say \"%s\":\n%s",
+		      cases[i].name, cases[i].want, logbuf);
+	}
+}
+
 int main(void)
 {
 	struct userbpf_env_opts eo = { .sz = sizeof(eo), .log_fn = log_fn };
@@ -423,6 +469,7 @@ int main(void)
 	test_btf();
 	test_random();
 	test_alloc_failures();
+	test_unsupported();
 	userbpf_env_free(env);
 	return ub_test_done("loader_bad");
 }
