@@ -24,6 +24,10 @@ int ub_obj_classify_prog(struct userbpf_object *obj, struct userbpf_object_prog 
 	const char *sec = prog->sec_name;
 	size_t best = SIZE_MAX, best_len = 0;
 
+	/* libbpf's "?xdp": a program not loaded automatically there; its type is the same. */
+	if (sec[0] == '?')
+		sec++;
+
 	/* The longest matching prefix wins ("uprobe.s/..." over "uprobe"). */
 	for (size_t i = 0; i < sizeof(secdefs) / sizeof(secdefs[0]); i++) {
 		size_t l = strlen(secdefs[i].prefix);

@@ -4,7 +4,7 @@
 #include <bpf/bpf_helpers.h>
 
 SEC("xdp") int on_xdp(void *ctx) { return 2; }
-SEC("socket") int on_socket(void *ctx) { return 0; }
+SEC("?socket") int on_socket(void *ctx) { return 0; }
 SEC("uprobe//usr/bin/app:handle_request") int on_uprobe(void *ctx) { return 0; }
 SEC("uretprobe//usr/bin/app:handle_request") int on_uretprobe(void *ctx) { return 0; }
 SEC("usdt/app:provider:probe") int on_usdt(void *ctx) { return 0; }
