@@ -68,6 +68,9 @@ static int ptr_alu(struct ub_verifier *v, int dstno, struct ub_reg *dst, const s
 	default:
 		return ub_reject(v, UB_E_PTR_ARITH, dstno, tn);
 	}
+	/* Linux refuses it even by a constant (JITs rely on it): use r10 + (-8) instead. */
+	if (ptr->type == UB_PTR_STACK && op == USERBPF_SUB)
+		return ub_reject(v, UB_E_STACK_SUB, dstno);
 	if (ub_scalar_is_const(&off->s)) {
 		int64_t k = (int64_t)off->s.var.value, no;
 
@@ -82,8 +85,6 @@ static int ptr_alu(struct ub_verifier *v, int dstno, struct ub_reg *dst, const s
 	}
 	if (off->s.smin == INT64_MIN)
 		return ub_reject(v, UB_E_PTR_UNBOUNDED, tn);
-	if (ptr->type == UB_PTR_STACK && op == USERBPF_SUB)
-		return ub_reject(v, UB_E_STACK_SUB, dstno);
 	if (ptr->type == UB_PTR_STACK && v->unpriv)
 		return ub_reject(v, UB_E_STACK_VAR_UNPRIV, dstno);
 	/* The sum's bounds are checked against the object at each access. */

@@ -468,29 +468,35 @@ int ub_check_exit(struct ub_verifier *v, int *next, bool *done)
 	struct ub_frame *f = ub_cur_frame(v);
 	struct ub_reg *r0 = &f->regs[0];
 	char s[320];
-	int err = ub_check_reg_read(v, 0);
+	int err;
 
+	/* A BPF function may return nothing (void): its caller then cannot read r0. */
+	if (st->curframe > 0 && !f->in_callback) {
+		struct ub_frame *caller = st->frames[st->curframe - 1];
+
+		if (r0->type == UB_PTR_STACK && r0->frameno == st->curframe)
+			return ub_reject(v, UB_E_RET_STACK);
+		caller->regs[0] = *r0;
+		*next = f->callsite + 1;
+		goto pop_frame;
+	}
+	err = ub_check_reg_read(v, 0);
 	if (err)
 		return err;
 	if (st->curframe > 0) {
 		struct ub_frame *caller = st->frames[st->curframe - 1];
 
-		if (f->in_callback) {
-			if (r0->type != UB_SCALAR || r0->s.smin < 0 || r0->s.smax > 1) {
-				ub_scalar_str(s, sizeof(s), &r0->s);
-				return ub_reject(v, UB_E_RET_CB_RANGE,
-						 r0->type == UB_SCALAR ? s :
-						 ub_rtype_name(r0->type, r0->flags));
-			}
-			if (st->nrefs > f->cb_nrefs)
-				return ub_reject(v, UB_E_CB_REFS, st->refs[st->nrefs - 1].id);
-			*next = f->cb_callsite;
-		} else {
-			if (r0->type == UB_PTR_STACK && r0->frameno == st->curframe)
-				return ub_reject(v, UB_E_RET_STACK);
-			caller->regs[0] = *r0;
-			*next = f->callsite + 1;
+		(void)caller;
+		if (r0->type != UB_SCALAR || r0->s.smin < 0 || r0->s.smax > 1) {
+			ub_scalar_str(s, sizeof(s), &r0->s);
+			return ub_reject(v, UB_E_RET_CB_RANGE,
+					 r0->type == UB_SCALAR ? s :
+					 ub_rtype_name(r0->type, r0->flags));
 		}
+		if (st->nrefs > f->cb_nrefs)
+			return ub_reject(v, UB_E_CB_REFS, st->refs[st->nrefs - 1].id);
+		*next = f->cb_callsite;
+pop_frame:
 		st->frames[st->curframe] = NULL;
 		free(f->slots);
 		free(f);

@@ -426,7 +426,7 @@ int ub_check_load_store(struct ub_verifier *v, const struct userbpf_insn *in, in
 		if (err)
 			return err;
 		src = ub_reg(v, in->src_reg);
-		if (ub_is_pointer(src) || (cmpxchg && ub_is_pointer(ub_reg(v, 0))))
+		if (v->unpriv && (ub_is_pointer(src) || (cmpxchg && ub_is_pointer(ub_reg(v, 0)))))
 			return ub_reject(v, UB_E_PTR_LEAK_MEM, ub_is_pointer(src) ? in->src_reg : 0);
 		/* Read then write: the memory must be readable (initialised) and writable. */
 		err = check_mem(v, in->dst_reg, in->off, (int)size, false, NULL, &out, false, true);
@@ -435,10 +435,9 @@ int ub_check_load_store(struct ub_verifier *v, const struct userbpf_insn *in, in
 					true);
 		if (err)
 			return err;
-		if (fetch) {
-			mark_loaded(&out, size, false);
+		/* The fetched value is the memory's old value, as a load would have read it. */
+		if (fetch)
 			*ub_reg(v, cmpxchg ? 0 : in->src_reg) = out;
-		}
 		return 0;
 	}
 	}
