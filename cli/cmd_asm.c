@@ -14,18 +14,18 @@ static void usage(FILE *f)
 		"Assemble FILE.s ('-' reads stdin) into eBPF instructions.\n"
 		"Without -o, print the bytes as hex, one 8-byte instruction slot per line.\n"
 		"\n"
-		"  -o OUT.bin          write the raw instructions to OUT.bin\n"
-		"  --syntax llvm       kernel/LLVM pseudo-C: r0 = *(u32 *)(r1 + 4), if w1 > 16 goto +3\n"
-		"                      (also accepts the Linux verifier log forms)\n"
-		"  --syntax conformance  bpf_conformance syntax: ldxw %%r0, [%%r1+4], jgt %%r1, 16, +3\n"
-		"                      (default: conformance if the text uses %%rN registers, else llvm)\n"
+		"  -o OUT.bin            write the raw instructions to OUT.bin\n"
+		"  --syntax llvm         kernel/LLVM pseudo-C: r0 = *(u32 *)(r1 + 4)\n"
+		"                        (the Linux verifier log forms are accepted too)\n"
+		"  --syntax conformance  bpf_conformance syntax: ldxw %%r0, [%%r1+4]\n"
+		"                        (default: conformance if the text has %%rN, else llvm)\n"
 		"\n"
-		"Both syntaxes take labels (name:), comments (#, ;, //), jump targets as +N, -N or a\n"
-		"label, decimal, hex and negative immediates, and `.insn 0x<16 hex digits>` for any\n"
-		"raw slot.\n"
+		"Both syntaxes take labels (name:), comments (#, ;, //), jump targets as\n"
+		"+N, -N or a label, decimal, hex and negative immediates, and\n"
+		"`.insn 0x<16 hex digits>` for any raw slot.\n"
 		"\n"
-		"Exit status: 0 on success, 1 if the text does not assemble or OUT cannot be written,\n"
-		"2 on usage errors.\n");
+		"Exit status: 0 on success, 1 if the text does not assemble or OUT cannot be\n"
+		"written, 2 on usage errors.\n");
 }
 
 /* "llvm" / "conformance" -> syntax; -1 if unknown. */
@@ -82,7 +82,8 @@ int cmd_asm(int argc, char **argv)
 			if (!strcmp(a, "-o")) {
 				out = argv[++i];
 			} else if ((syntax = parse_syntax(argv[++i])) < 0) {
-				cli_error(argv[0], "unknown syntax '%s' (llvm or conformance)", argv[i]);
+				cli_error(argv[0], "unknown syntax '%s' (llvm or conformance)",
+					  argv[i]);
 				return 2;
 			}
 		} else if (a[0] == '-' && a[1]) {

@@ -22,9 +22,9 @@ struct label {
 };
 
 struct fixup {
-	size_t slot;   /* instruction whose off or imm gets the distance */
+	size_t slot; /* instruction whose off or imm gets the distance */
 	char *name;
-	int in_imm;    /* imm (gotol, local call, callback) rather than off */
+	int in_imm; /* imm (gotol, local call, callback) rather than off */
 	int line;
 };
 
@@ -45,13 +45,13 @@ struct as {
 struct m {
 	const char *p;
 	struct userbpf_insn in[2];
-	unsigned set;           /* UB_FLD_* captured (a repeated directive must agree) */
-	const char *label;      /* label operand, if any */
+	unsigned set;	   /* UB_FLD_* captured (a repeated directive must agree) */
+	const char *label; /* label operand, if any */
 	size_t label_len;
 	int label_imm;
 	int id, fl;
 	const char *line_start;
-	const char *fail_at;    /* where it failed, and why (NULL: unexpected token) */
+	const char *fail_at; /* where it failed, and why (NULL: unexpected token) */
 	const char *why;
 };
 
@@ -120,7 +120,7 @@ static int parse_range(struct m *m, const char **pp, int64_t lo, uint64_t umax, 
 
 	if (parse_num(m, pp, &neg, &mag))
 		return -1;
-	if (neg ? mag > (uint64_t)-(lo + 1) + 1 : mag > umax)
+	if (neg ? mag > (uint64_t) - (lo + 1) + 1 : mag > umax)
 		return fail(m, at, what);
 	*out = neg ? (int64_t)(0 - mag) : (int64_t)mag;
 	return 0;
@@ -132,21 +132,41 @@ static int set_field(struct m *m, unsigned fld, int64_t v, const char *at)
 	int64_t old = 0;
 
 	switch (fld) {
-	case UB_FLD_DST: old = in->dst_reg; break;
-	case UB_FLD_SRC: old = in->src_reg; break;
-	case UB_FLD_OFF: old = in->off; break;
-	case UB_FLD_IMM: old = in->imm; break;
-	default: old = in[1].imm; break;
+	case UB_FLD_DST:
+		old = in->dst_reg;
+		break;
+	case UB_FLD_SRC:
+		old = in->src_reg;
+		break;
+	case UB_FLD_OFF:
+		old = in->off;
+		break;
+	case UB_FLD_IMM:
+		old = in->imm;
+		break;
+	default:
+		old = in[1].imm;
+		break;
 	}
 	if ((m->set & fld) && old != v)
 		return fail(m, at, "must repeat the same operand");
 	m->set |= fld;
 	switch (fld) {
-	case UB_FLD_DST: in->dst_reg = (uint8_t)v; break;
-	case UB_FLD_SRC: in->src_reg = (uint8_t)v; break;
-	case UB_FLD_OFF: in->off = (int16_t)v; break;
-	case UB_FLD_IMM: in->imm = (int32_t)(uint32_t)v; break;
-	default: in[1].imm = (int32_t)(uint32_t)v; break;
+	case UB_FLD_DST:
+		in->dst_reg = (uint8_t)v;
+		break;
+	case UB_FLD_SRC:
+		in->src_reg = (uint8_t)v;
+		break;
+	case UB_FLD_OFF:
+		in->off = (int16_t)v;
+		break;
+	case UB_FLD_IMM:
+		in->imm = (int32_t)(uint32_t)v;
+		break;
+	default:
+		in[1].imm = (int32_t)(uint32_t)v;
+		break;
 	}
 	return 0;
 }
@@ -165,8 +185,9 @@ static int parse_reg(struct m *m, char want, int strict, unsigned fld)
 		if (*p != 'r' && *p != 'w')
 			return fail(m, at, NULL);
 		if (*p != want && (strict || want == 'r'))
-			return fail(m, at, want == 'w' ? "this is a 32-bit operation: use wN"
-						       : "this operation takes rN registers");
+			return fail(m, at,
+				    want == 'w' ? "this is a 32-bit operation: use wN"
+						: "this operation takes rN registers");
 		p++;
 	}
 	if (!isdigit((unsigned char)*p))
@@ -190,10 +211,10 @@ static int parse_target(struct m *m, unsigned fld)
 	if (p[0] == 'p' && p[1] == 'c' && (skip_ws(p + 2)[0] == '+' || skip_ws(p + 2)[0] == '-'))
 		p = skip_ws(p + 2);
 	if (*p == '+' || *p == '-' || isdigit((unsigned char)*p)) {
-		if (fld == UB_FLD_OFF ? parse_range(m, &p, INT16_MIN, INT16_MAX, &v,
-						    "jump offset out of range (-32768..32767)")
-				      : parse_range(m, &p, INT32_MIN, INT32_MAX, &v,
-						    "offset out of range"))
+		if (fld == UB_FLD_OFF
+			? parse_range(m, &p, INT16_MIN, INT16_MAX, &v,
+				      "jump offset out of range (-32768..32767)")
+			: parse_range(m, &p, INT32_MIN, INT32_MAX, &v, "offset out of range"))
 			return -1;
 		m->p = p;
 		return set_field(m, fld, v, at);
@@ -226,7 +247,7 @@ static int parse_gap(struct m *m, unsigned fld)
 	p = skip_ws(p + 1);
 	if (!isdigit((unsigned char)*p))
 		return fail(m, p, NULL);
-	if (parse_num(m, &p, &(int){ 0 }, &mag))
+	if (parse_num(m, &p, &(int){0}, &mag))
 		return -1;
 	if (fld == UB_FLD_OFF ? (neg ? mag > 32768 : mag > 32767)
 			      : (neg ? mag > 2147483648u : mag > INT32_MAX))
@@ -241,8 +262,7 @@ static int parse_imm(struct m *m, unsigned fld)
 	const char *at = m->p;
 	int64_t v;
 
-	if (parse_range(m, &m->p, INT32_MIN, UINT32_MAX, &v,
-			"immediate out of 32-bit range"))
+	if (parse_range(m, &m->p, INT32_MIN, UINT32_MAX, &v, "immediate out of 32-bit range"))
 		return -1;
 	return set_field(m, fld, v, at);
 }
@@ -343,8 +363,8 @@ static int match_text(struct m *m, const char *lit)
 		const char *q = skip_ws(m->p);
 
 		if (*t == ' ') {
-			if (q == m->p && m->p > m->line_start && is_ident((unsigned char)m->p[-1]) &&
-			    is_ident((unsigned char)*q))
+			if (q == m->p && m->p > m->line_start &&
+			    is_ident((unsigned char)m->p[-1]) && is_ident((unsigned char)*q))
 				return fail(m, m->p, NULL);
 			m->p = q;
 			continue;
@@ -368,7 +388,7 @@ static int match_tmpl(struct m *m, const char *t)
 				return -1;
 			continue;
 		}
-		char lit[2] = { *t, 0 };
+		char lit[2] = {*t, 0};
 
 		if (match_text(m, lit))
 			return -1;
@@ -424,8 +444,8 @@ static int add_label(struct as *a, const char *name, size_t len)
 	struct label *l = find_label(a, name, len);
 
 	if (l) {
-		ub_err(a->log, "line %d: label '%.*s' already defined at line %d", a->line, (int)len,
-		       name, l->line);
+		ub_err(a->log, "line %d: label '%.*s' already defined at line %d", a->line,
+		       (int)len, name, l->line);
 		return -EINVAL;
 	}
 	if (grow((void **)&a->labels, &a->capl, a->nl + 1, sizeof(*a->labels)))
@@ -474,14 +494,15 @@ static int may_start(const char *t, int id, int fl, char c)
 
 static int assemble_insn(struct as *a, const char *text)
 {
-	struct m best = { 0 };
+	struct m best = {0};
 	const char *far = NULL;
 
 	for (int id = 0; id < UB_I_COUNT; id++) {
 		for (int k = -1;; k++) {
-			const char *t = k < 0 ? ub_syntax_tmpl(id, a->fl) : ub_syntax_alias(id, a->fl, k);
+			const char *t =
+			    k < 0 ? ub_syntax_tmpl(id, a->fl) : ub_syntax_alias(id, a->fl, k);
 			const struct ub_insn_info *r = &ub_insn_table[id];
-			struct m m = { .p = text, .id = id, .fl = a->fl, .line_start = text };
+			struct m m = {.p = text, .id = id, .fl = a->fl, .line_start = text};
 
 			if (!t)
 				break;
@@ -495,8 +516,10 @@ static int assemble_insn(struct as *a, const char *text)
 			else if (r->match == UB_M_SRC)
 				m.in[0].src_reg = (uint8_t)r->mval;
 			if (match_tmpl(&m, t)) {
-				/* Remember the attempt that got furthest, preferring one with a reason. */
-				if (!far || m.fail_at > far || (m.fail_at == far && m.why && !best.why)) {
+				/* Remember the attempt that got furthest, preferring one with a
+				 * reason. */
+				if (!far || m.fail_at > far ||
+				    (m.fail_at == far && m.why && !best.why)) {
 					far = m.fail_at;
 					best = m;
 				}
@@ -505,8 +528,8 @@ static int assemble_insn(struct as *a, const char *text)
 			if (m.label) {
 				if (grow((void **)&a->fix, &a->capf, a->nf + 1, sizeof(*a->fix)))
 					return -ENOMEM;
-				a->fix[a->nf] = (struct fixup){ a->n, strndup(m.label, m.label_len),
-								m.label_imm, a->line };
+				a->fix[a->nf] = (struct fixup){a->n, strndup(m.label, m.label_len),
+							       m.label_imm, a->line};
 				if (!a->fix[a->nf].name)
 					return -ENOMEM;
 				a->nf++;
@@ -519,11 +542,12 @@ static int assemble_insn(struct as *a, const char *text)
 	if (!far)
 		far = text; /* no template starts like this */
 	/* Name the whole word the best attempt stopped in ("foo", not "oo" after "f" of "func"). */
-	while (far && far > text && is_ident((unsigned char)far[-1]) && is_ident((unsigned char)*far))
+	while (far && far > text && is_ident((unsigned char)far[-1]) &&
+	       is_ident((unsigned char)*far))
 		far--;
 	if (far && best.why)
-		ub_err(a->log, "line %d: %s at '%.*s' in '%s'", a->line, best.why,
-		       token_len(far), far, text);
+		ub_err(a->log, "line %d: %s at '%.*s' in '%s'", a->line, best.why, token_len(far),
+		       far, text);
 	else if (far && *far)
 		ub_err(a->log, "line %d: unexpected '%.*s' in '%s'", a->line, token_len(far), far,
 		       text);
@@ -535,7 +559,7 @@ static int assemble_insn(struct as *a, const char *text)
 /* ".insn 0x<64-bit little-endian slot>": any encoding, as the disassembler prints unknowns. */
 static int assemble_raw(struct as *a, const char *arg)
 {
-	struct m m = { .p = skip_ws(arg), .line_start = arg };
+	struct m m = {.p = skip_ws(arg), .line_start = arg};
 	struct userbpf_insn in;
 	uint64_t v;
 	int neg;
@@ -629,8 +653,10 @@ static int resolve(struct as *a)
 		if (f->in_imm) {
 			a->v[f->slot].imm = (int32_t)rel;
 		} else if (rel < INT16_MIN || rel > INT16_MAX) {
-			ub_err(a->log, "line %d: label '%s' is %lld instructions away, beyond the "
-			       "16-bit jump offset (use gotol)", f->line, f->name, (long long)rel);
+			ub_err(a->log,
+			       "line %d: label '%s' is %lld instructions away, beyond the "
+			       "16-bit jump offset (use gotol)",
+			       f->line, f->name, (long long)rel);
 			return -EINVAL;
 		} else {
 			a->v[f->slot].off = (int16_t)rel;
@@ -653,7 +679,7 @@ static void as_free(struct as *a)
 USERBPF_API int userbpf_asm(struct userbpf_env *env, const char *text, enum userbpf_syntax syntax,
 			    struct userbpf_insn **insns, size_t *cnt)
 {
-	struct as a = { .log = env ? &env->log : NULL, .first_exit = -1 };
+	struct as a = {.log = env ? &env->log : NULL, .first_exit = -1};
 	const char *p = text;
 	char *line = NULL;
 	size_t line_cap = 0;

@@ -248,8 +248,8 @@ static int flavour_of(const struct ub_disasm_ctx *ctx)
 int ub_disasm_insn(const struct userbpf_insn *insns, size_t avail, size_t pc,
 		   const struct ub_disasm_ctx *ctx, char *buf, size_t size, unsigned *slots)
 {
-	struct out o = { buf, size, 0 };
-	struct dis d = { insns, pc, ub_isa_decode(insns), flavour_of(ctx), ctx, 0, 0 };
+	struct out o = {buf, size, 0};
+	struct dis d = {insns, pc, ub_isa_decode(insns), flavour_of(ctx), ctx, 0, 0};
 	unsigned n = 1;
 
 	if (size)
@@ -286,7 +286,7 @@ int ub_disasm_insn(const struct userbpf_insn *insns, size_t avail, size_t pc,
 USERBPF_API int userbpf_insn_format(const struct userbpf_insn *insns, size_t avail,
 				    enum userbpf_syntax syntax, char *buf, size_t size)
 {
-	struct ub_disasm_ctx ctx = { 0 };
+	struct ub_disasm_ctx ctx = {0};
 
 	if (!insns || !avail || (!buf && size))
 		return -EINVAL;
@@ -347,7 +347,7 @@ USERBPF_API int userbpf_disasm(const struct userbpf_insn *insns, size_t cnt,
 			       const struct userbpf_disasm_opts *opts, userbpf_write_fn out,
 			       void *user)
 {
-	struct ub_disasm_ctx ctx = { 0 };
+	struct ub_disasm_ctx ctx = {0};
 	uint32_t flags = 0;
 	uint8_t *labels = NULL;
 	char line[256];
@@ -369,7 +369,7 @@ USERBPF_API int userbpf_disasm(const struct userbpf_insn *insns, size_t cnt,
 		ctx.cnt = cnt;
 	}
 	for (size_t pc = 0; pc < cnt && !err;) {
-		struct out o = { line, sizeof(line), 0 };
+		struct out o = {line, sizeof(line), 0};
 		unsigned n;
 		char text[160];
 

@@ -133,8 +133,11 @@ static int check_fields(const struct userbpf_insn *insn, size_t pc, int id, stru
 	if (r->fmt == UB_F_CALLX) {
 		/* Standard: register in dst, imm 0. LLVM before 19 (clang 14): in imm, dst 0. */
 		if (insn->dst_reg && insn->imm) {
-			ub_err(log, "insn %zu (callx): target register given twice (dst r%u, imm %d)",
-			       pc, insn->dst_reg, insn->imm);
+			ub_err(log,
+			       "insn %zu (callx): target register given twice "
+			       "(dst r%u, imm %d)",
+			       pc,
+			       insn->dst_reg, insn->imm);
 			return -EINVAL;
 		}
 		if (ub_isa_callx_reg(insn) >= USERBPF_REG_10) {
@@ -199,7 +202,8 @@ int ub_isa_validate(const struct userbpf_insn *insns, size_t cnt, struct ub_log 
 		return -EINVAL;
 	}
 	if (cnt > UB_MAX_INSNS) {
-		ub_err(log, "program too large: %zu instructions, the limit is %u", cnt, UB_MAX_INSNS);
+		ub_err(log, "program too large: %zu instructions, the limit is %u", cnt,
+		       UB_MAX_INSNS);
 		return -E2BIG;
 	}
 	for (pc = 0; pc < cnt; pc++) {
@@ -213,9 +217,10 @@ int ub_isa_validate(const struct userbpf_insn *insns, size_t cnt, struct ub_log 
 			pthread_once(&by_code_once, build_by_code);
 			known = by_code.n[insn->code] != 0;
 			if (known)
-				ub_err(log, "insn %zu: opcode 0x%02x with off=%d imm=%d src=r%u is a "
-				       "reserved encoding", pc, insn->code, insn->off, insn->imm,
-				       insn->src_reg);
+				ub_err(log,
+				       "insn %zu: opcode 0x%02x with off=%d imm=%d src=r%u is a "
+				       "reserved encoding",
+				       pc, insn->code, insn->off, insn->imm, insn->src_reg);
 			else
 				ub_err(log, "insn %zu: unknown opcode 0x%02x", pc, insn->code);
 			return -EINVAL;
@@ -227,13 +232,17 @@ int ub_isa_validate(const struct userbpf_insn *insns, size_t cnt, struct ub_log 
 			const struct userbpf_insn *hi = insn + 1;
 
 			if (pc + 1 >= cnt) {
-				ub_err(log, "insn %zu (lddw): second half missing at the end of the "
-				       "program", pc);
+				ub_err(log,
+				       "insn %zu (lddw): second half missing at the end of the "
+				       "program",
+				       pc);
 				return -EINVAL;
 			}
 			if (hi->code || hi->dst_reg || hi->src_reg || hi->off) {
-				ub_err(log, "insn %zu (lddw): second half at insn %zu must have code, "
-				       "registers and off 0", pc, pc + 1);
+				ub_err(log,
+				       "insn %zu (lddw): second half at insn %zu must have code, "
+				       "registers and off 0",
+				       pc, pc + 1);
 				return -EINVAL;
 			}
 			if ((insn->src_reg == USERBPF_PSEUDO_MAP_FD ||
@@ -262,8 +271,8 @@ int ub_isa_validate(const struct userbpf_insn *insns, size_t cnt, struct ub_log 
 		else
 			continue;
 		if (t < 0 || t >= (int64_t)cnt) {
-			ub_err(log, "insn %zu (%s): target %lld is outside the program (0..%zu)", pc,
-			       ub_insn_table[id].cname, (long long)t, cnt - 1);
+			ub_err(log, "insn %zu (%s): target %lld is outside the program (0..%zu)",
+			       pc, ub_insn_table[id].cname, (long long)t, cnt - 1);
 			return -EINVAL;
 		}
 		/*
@@ -271,8 +280,10 @@ int ub_isa_validate(const struct userbpf_insn *insns, size_t cnt, struct ub_log 
 		 * second half has code 0, so a 0x18 is never itself a second half.
 		 */
 		if (t > 0 && insns[t - 1].code == 0x18) {
-			ub_err(log, "insn %zu (%s): target %lld is the second half of the lddw at "
-			       "insn %lld", pc, ub_insn_table[id].cname, (long long)t, (long long)t - 1);
+			ub_err(log,
+			       "insn %zu (%s): target %lld is the second half of the lddw "
+			       "at insn %lld",
+			       pc, ub_insn_table[id].cname, (long long)t, (long long)t - 1);
 			return -EINVAL;
 		}
 	}

@@ -128,7 +128,7 @@ struct ub_disasm_ctx {
 	/* Optional, Linux log flavour: name of helper `id` ("bpf_map_lookup_elem") or NULL. */
 	const char *(*helper_name)(void *user, int32_t id);
 	void *user;
-	/* Optional: label_at[t] != 0 makes jump target t print as the label "L<t>" (cnt entries). */
+	/* Optional: label_at[t] != 0 prints jump target t as the label "L<t>" (cnt entries). */
 	const uint8_t *label_at;
 	size_t cnt;
 };

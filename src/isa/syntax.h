@@ -37,7 +37,7 @@ enum ub_flavour { UB_FL_LLVM, UB_FL_KERNEL, UB_FL_CONF, UB_FL_COUNT };
 #define UB_FLD_SRC 0x02
 #define UB_FLD_OFF 0x04
 #define UB_FLD_IMM 0x08
-#define UB_FLD_HI  0x10
+#define UB_FLD_HI 0x10
 
 /* The template row `id` prints with in flavour `fl`. */
 const char *ub_syntax_tmpl(int id, int fl);

@@ -5,7 +5,8 @@
  * when the text assembles, the validator must answer cleanly, and disassembling the result
  * and assembling that text again must give the same instructions, in both syntaxes.
  *
- *   make BUILD=build-fuzz fuzz && build-fuzz/fuzz/fuzz_asm -max_total_time=60 tests/fuzz/seeds/fuzz_asm
+ *   make BUILD=build-fuzz fuzz && build-fuzz/fuzz/fuzz_asm -max_total_time=60
+ * tests/fuzz/seeds/fuzz_asm
  */
 #include <errno.h>
 #include <stddef.h>
@@ -35,7 +36,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 		if (v != 0 && v != -EINVAL && v != -E2BIG)
 			abort();
-		fz_round_trip(insns, cnt, USERBPF_SYNTAX_LLVM, (data[0] & 2) ? USERBPF_DISASM_F_LABELS : 0);
+		fz_round_trip(insns, cnt, USERBPF_SYNTAX_LLVM,
+			      (data[0] & 2) ? USERBPF_DISASM_F_LABELS : 0);
 		fz_round_trip(insns, cnt, USERBPF_SYNTAX_CONFORMANCE,
 			      (data[0] & 4) ? USERBPF_DISASM_F_LABELS : 0);
 		userbpf_insns_free(insns);

@@ -48,13 +48,14 @@ static void fz_canon(struct userbpf_insn *in, size_t cnt)
 }
 
 /* disasm(insns) in `syntax`, then asm: must be the same program. Aborts otherwise. */
-static void fz_round_trip(const struct userbpf_insn *insns, size_t cnt, int syntax,
-			  uint32_t flags)
+static void fz_round_trip(const struct userbpf_insn *insns, size_t cnt, int syntax, uint32_t flags)
 {
 	struct userbpf_disasm_opts o = {
-		.sz = sizeof(o), .syntax = syntax, .flags = flags | USERBPF_DISASM_F_NO_INDEX,
+	    .sz = sizeof(o),
+	    .syntax = syntax,
+	    .flags = flags | USERBPF_DISASM_F_NO_INDEX,
 	};
-	struct fz_text t = { 0 };
+	struct fz_text t = {0};
 	struct userbpf_insn *back = NULL, *want;
 	size_t n = 0;
 	int err;
@@ -72,7 +73,8 @@ static void fz_round_trip(const struct userbpf_insn *insns, size_t cnt, int synt
 	if (!err)
 		fz_canon(back, n);
 	if (err || n != cnt || memcmp(want, back, cnt * sizeof(*want))) {
-		fprintf(stderr, "round trip failed (syntax %d, flags %u, err %d, %zu -> %zu):\n%s\n",
+		fprintf(stderr,
+			"round trip failed (syntax %d, flags %u, err %d, %zu -> %zu):\n%s\n",
 			syntax, flags, err, cnt, n, t.buf);
 		abort();
 	}

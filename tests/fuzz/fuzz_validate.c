@@ -32,11 +32,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (v != 0 && v != -EINVAL)
 		abort();
 	for (size_t pc = 0; pc < cnt; pc++) {
-		static const unsigned flavours[] = { 0, UB_DIS_KERNEL, UB_DIS_CONF };
+		static const unsigned flavours[] = {0, UB_DIS_KERNEL, UB_DIS_CONF};
 		char buf[200];
 
 		for (int f = 0; f < 3; f++) {
-			struct ub_disasm_ctx ctx = { .flags = flavours[f] };
+			struct ub_disasm_ctx ctx = {.flags = flavours[f]};
 			unsigned slots = 0;
 			int len = ub_disasm_insn(&insns[pc], cnt - pc, pc, &ctx, buf, sizeof(buf),
 						 &slots);

@@ -285,7 +285,8 @@ static void program_round_trip(const struct userbpf_insn *in, size_t cnt, const 
 		for (uint32_t flags = 0; flags < 2; flags++) {
 			struct userbpf_disasm_opts o = {
 				.sz = sizeof(o), .syntax = syn,
-				.flags = USERBPF_DISASM_F_NO_INDEX | (flags ? USERBPF_DISASM_F_LABELS : 0),
+				.flags = USERBPF_DISASM_F_NO_INDEX |
+					 (flags ? USERBPF_DISASM_F_LABELS : 0),
 			};
 			static struct sink s;
 			struct userbpf_insn *out = NULL;
@@ -298,8 +299,8 @@ static void program_round_trip(const struct userbpf_insn *in, size_t cnt, const 
 			CHECK(!err, "%s: disasm failed %d", what, err);
 			err = userbpf_asm(env, s.buf, syn, &out, &n);
 			CHECK(!err && n == cnt && same(in, out, cnt),
-			      "%s (syntax %d, labels %u): program round trip failed: %d %s", what, syn,
-			      flags, err, err ? logbuf : "");
+			      "%s (syntax %d, labels %u): program round trip failed: %d %s", what,
+			      syn, flags, err, err ? logbuf : "");
 			userbpf_insns_free(out);
 		}
 	}
@@ -334,7 +335,8 @@ static void test_labels(void)
 	CHECK(userbpf_insns_validate(env, in, n) == 0, "labelled program validates: %s", logbuf);
 	program_round_trip(in, n, "labelled program");
 	{
-		struct userbpf_disasm_opts o = { .sz = sizeof(o), .flags = USERBPF_DISASM_F_LABELS };
+		struct userbpf_disasm_opts o = { .sz = sizeof(o),
+						 .flags = USERBPF_DISASM_F_LABELS };
 		static struct sink s;
 
 		userbpf_disasm(in, n, &o, sink_write, &s);
@@ -344,7 +346,8 @@ static void test_labels(void)
 		s.len = 0;
 		o.flags = USERBPF_DISASM_F_RAW;
 		userbpf_disasm(in, n, &o, sink_write, &s);
-		CHECK(strstr(s.buf, "   3: 18 01 00 00 07 00 00 00 00 00 00 00 00 00 00 00  r1 = 7 ll"),
+		CHECK(strstr(s.buf, "   3: 18 01 00 00 07 00 00 00 00 00 00 00 00 00 00 00  "
+				    "r1 = 7 ll"),
 		      "raw listing:\n%s", s.buf);
 	}
 	userbpf_insns_free(in);
@@ -371,7 +374,8 @@ static void test_errors(void)
 	expect_error("w0 = 4294967296\n", USERBPF_SYNTAX_LLVM, "line 1:");
 	expect_error("r0 = 99999999999999999999999 ll\n", USERBPF_SYNTAX_LLVM,
 		     "line 1: number too large");
-	expect_error("goto nowhere\nexit\n", USERBPF_SYNTAX_LLVM, "line 1: undefined label 'nowhere'");
+	expect_error("goto nowhere\nexit\n", USERBPF_SYNTAX_LLVM,
+		     "line 1: undefined label 'nowhere'");
 	expect_error("a:\na:\nexit\n", USERBPF_SYNTAX_LLVM,
 		     "line 2: label 'a' already defined at line 1");
 	expect_error("r16 = 1\n", USERBPF_SYNTAX_LLVM, "line 1:");
@@ -525,7 +529,8 @@ static void test_conformance_files(void)
 					memcpy(&got, &in[i], 8);
 				match &= i < n && got == v;
 			}
-			CHECK(match && i == n, "%s: bytes differ from the -- raw section", de->d_name);
+			CHECK(match && i == n, "%s: bytes differ from the -- raw section",
+			      de->d_name);
 		}
 		program_round_trip(in, n, de->d_name);
 		ok++;
@@ -552,7 +557,8 @@ static const char *const c_progs[] = {
 	/* switch, division, modulo, stores of many widths, indirect call (clang 14 callx) */
 	"typedef long (*fn_t)(long);\n"
 	"long prog(unsigned long *m, long k, fn_t f) {\n"
-	"  unsigned short *h = (void *)m; unsigned int *w = (void *)m; signed char *b = (void *)m;\n"
+	"  unsigned short *h = (void *)m; unsigned int *w = (void *)m;\n"
+	"  signed char *b = (void *)m;\n"
 	"  switch (k) { case 1: k = m[1] / 7; break; case 2: k = m[2] % 13; break;\n"
 	"  case 3: h[3] = (unsigned short)k; break; case 9: w[5] = 0xfffffff0u; break;\n"
 	"  default: k = b[7] * -3; }\n"
@@ -634,15 +640,16 @@ static void compare_objdump(const char *dir, int idx, const char *cpu)
 		}
 		ub_disasm_insn(&insns[pc], cnt - pc, pc, NULL, ours, sizeof(ours), NULL);
 		/* llvm-objdump prints a local call (src_reg 1) like a helper call: "call 25". */
-		if (insns[pc].code == 0x85 && insns[pc].src_reg == 1 && !strncmp(ours, "call pc", 7))
+		if (insns[pc].code == 0x85 && insns[pc].src_reg == 1 &&
+		    !strncmp(ours, "call pc", 7))
 			memmove(ours + 5, ours + 7, strlen(ours + 7) + 1);
 		if (ours[5] == '+' && !strncmp(ours, "call ", 5))
 			memmove(ours + 5, ours + 6, strlen(ours + 6) + 1);
 		compared++;
 		if (strcmp(ours, want)) {
 			differ++;
-			CHECK(0, "program %d (-mcpu=%s) insn %lu: ours '%s', llvm-objdump '%s'", idx,
-			      cpu, pc, ours, want);
+			CHECK(0, "program %d (-mcpu=%s) insn %lu: ours '%s', llvm-objdump '%s'",
+			      idx, cpu, pc, ours, want);
 		}
 	}
 	CHECK(compared > 10 && differ == 0, "program %d (-mcpu=%s): %zu instructions compared, %zu "

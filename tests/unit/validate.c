@@ -200,8 +200,8 @@ int main(void)
 		reject("callback beyond end", p, 3, -EINVAL, "insn 0 (lddw): target 8 is outside");
 	}
 	{
-		struct userbpf_insn p[] = { I(0x05, 0, 0, 0, 0), I(0x18, 1, 0, 0, 1), I(0, 0, 0, 0, 2),
-					    EXIT };
+		struct userbpf_insn p[] = { I(0x05, 0, 0, 0, 0), I(0x18, 1, 0, 0, 1),
+					    I(0, 0, 0, 0, 2), EXIT };
 
 		accept("jump to the first half of an lddw", p, 4);
 		p[0].off = 1;
@@ -224,7 +224,8 @@ int main(void)
 	{
 		struct userbpf_insn p[] = { MOV0, I(0x79, 10, 1, 0, 0), EXIT };
 
-		reject("ldx into r10", p, 3, -EINVAL, "insn 1 (ldxdw): frame pointer r10 is read only");
+		reject("ldx into r10", p, 3, -EINVAL,
+		       "insn 1 (ldxdw): frame pointer r10 is read only");
 	}
 	{
 		struct userbpf_insn p[] = { I(0xdb, 1, 10, 0, 0x01), EXIT };
@@ -235,7 +236,8 @@ int main(void)
 	{
 		struct userbpf_insn p[] = { I(0x18, 10, 0, 0, 0), I(0, 0, 0, 0, 0), EXIT };
 
-		reject("lddw into r10", p, 3, -EINVAL, "insn 0 (lddw): frame pointer r10 is read only");
+		reject("lddw into r10", p, 3, -EINVAL,
+		       "insn 0 (lddw): frame pointer r10 is read only");
 	}
 	{
 		struct userbpf_insn p[] = { I(0x7b, 10, 1, -8, 0), I(0xdb, 10, 1, -8, 0), MOV0,
@@ -255,7 +257,8 @@ int main(void)
 		reject("callx in both fields", p, 2, -EINVAL,
 		       "insn 0 (callx): target register given twice (dst r2, imm 4)");
 		p[0] = (struct userbpf_insn)I(0x8d, 10, 0, 0, 0);
-		reject("callx r10", p, 2, -EINVAL, "insn 0 (callx): invalid call target register r10");
+		reject("callx r10", p, 2, -EINVAL,
+		       "insn 0 (callx): invalid call target register r10");
 		p[0] = (struct userbpf_insn)I(0x8d, 0, 0, 0, 11);
 		reject("callx imm 11", p, 2, -EINVAL, "invalid call target register r11");
 		p[0] = (struct userbpf_insn)I(0x8d, 1, 0, 3, 0);
@@ -271,7 +274,8 @@ int main(void)
 	{
 		struct userbpf_insn p[] = { MOV0, I(0x15, 0, 0, -2, 0) };
 
-		reject("conditional jump last", p, 2, -EINVAL, "insn 1 (jeq): the last instruction");
+		reject("conditional jump last", p, 2, -EINVAL,
+		       "insn 1 (jeq): the last instruction");
 	}
 	{
 		struct userbpf_insn p[] = { EXIT, I(0x18, 1, 0, 0, 1), I(0, 0, 0, 0, 0) };
