@@ -773,6 +773,7 @@ static void userbpf_obj(struct kt_case *c, int mode, int *v, char *why)
 {
 	const char *cli = getenv("UB_CLI"), *all;
 	char cmd[3000], line[4096] = "", prog[128];
+	char first[200] = "";
 	FILE *p;
 	int status;
 
@@ -798,15 +799,17 @@ static void userbpf_obj(struct kt_case *c, int mode, int *v, char *why)
 		l = end + 1;
 	}
 	snprintf(cmd, sizeof(cmd), "timeout -k 2 %d '%s' verify --json %s --prog '%s' '%s' "
-		 "2>/dev/null", UB_KT_TIMEOUT, cli, mode ? "--unpriv" : "", c->prog_name,
+		 "2>&1", UB_KT_TIMEOUT, cli, mode ? "--unpriv" : "", c->prog_name,
 		 c->obj_path);
 	p = popen(cmd, "r");
 	if (!p) {
 		snprintf(why, 240, "cannot run %s", cli);
 		return;
 	}
+	/* stderr comes along: its first line says why when there is no verdict. */
 	while (fgets(line, sizeof(line), p) && !strstr(line, "\"verdict\""))
-		;
+		if (!first[0])
+			snprintf(first, sizeof(first), "%.*s", (int)strcspn(line, "\n"), line);
 	status = pclose(p);
 	if (WIFEXITED(status) && (WEXITSTATUS(status) == 124 || WEXITSTATUS(status) == 137)) {
 		*v = V_HANG;
@@ -815,7 +818,7 @@ static void userbpf_obj(struct kt_case *c, int mode, int *v, char *why)
 	}
 	if (!parse_verdict(line, v, why)) {
 		*v = WIFEXITED(status) && WEXITSTATUS(status) <= 2 ? V_NA : V_CRASH;
-		snprintf(why, 240, "userbpf verify printed no verdict (exit status 0x%x)", status);
+		snprintf(why, 240, "no verdict (exit status 0x%x): %s", status, first);
 	}
 }
 
