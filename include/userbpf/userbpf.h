@@ -103,7 +103,12 @@ enum userbpf_syntax {
 /*
  * Assemble `text` (NUL-terminated) in the given syntax. On success *insns is a new array of
  * *cnt instructions, to be freed with userbpf_insns_free(). Errors name the line and the token.
- * Returns 0, -EINVAL (syntax error), -ENOMEM.
+ * Both syntaxes take labels ("name:"), comments ('#' at a word start, ';', "//"), jump targets
+ * as +N, -N or a label, decimal/hex/negative immediates, an optional "12:" index prefix, and
+ * ".insn 0x<16 hex digits>" for any raw slot (little-endian); pseudo-C also accepts the Linux
+ * verifier log forms ("(61) r2 = *(u32 *)(r1 +0)", "goto pc+3", "call name#1"). The text of
+ * userbpf_disasm() with USERBPF_DISASM_F_NO_INDEX assembles back to the same bytes.
+ * Returns 0, -EINVAL (syntax error, bad argument), -E2BIG (over 1M slots), -ENOMEM.
  */
 USERBPF_API int userbpf_asm(struct userbpf_env *env, const char *text, enum userbpf_syntax syntax,
 			    struct userbpf_insn **insns, size_t *cnt);
@@ -125,7 +130,9 @@ struct userbpf_disasm_opts {
 /*
  * Disassemble a program, one instruction per line, through `out`. Unknown encodings are printed
  * as ".insn 0x..." rather than rejected. opts may be NULL (LLVM syntax, indexes).
- * Returns 0, or the non-zero value returned by `out`.
+ * Pseudo-C reads like `llvm-objdump -d` (decimal immediates, "goto +3"); map references print
+ * as "r1 = map[id:N]" / "map[idx:N][0]+OFF", local calls as "call pc+N"; labels are "L<index>".
+ * Returns 0, the non-zero value returned by `out`, -EINVAL (bad argument) or -ENOMEM (labels).
  */
 USERBPF_API int userbpf_disasm(const struct userbpf_insn *insns, size_t cnt,
 			       const struct userbpf_disasm_opts *opts, userbpf_write_fn out,
