@@ -148,6 +148,11 @@ static int check_stack(struct ub_verifier *v, int regno, const struct ub_reg *re
 			if (s->type[0] == UB_ST_SPILL && v->unpriv && s->spill.type != UB_SCALAR &&
 			    val->type == UB_SCALAR)
 				return ub_reject(v, UB_E_SPILL_PTR_CORRUPT);
+			/* Like a 64-bit copy, a spill links the scalar with its later fills. */
+			if (val->type == UB_SCALAR && !val->id && !ub_scalar_is_const(&val->s) &&
+			    val >= ub_cur_frame(v)->regs &&
+			    val < ub_cur_frame(v)->regs + USERBPF_NREGS)
+				((struct ub_reg *)val)->id = ++v->id_gen;
 			memset(s->type, UB_ST_SPILL, 8);
 			s->spill = *val;
 			note_depth(v, f, (int)lo);
