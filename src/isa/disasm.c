@@ -30,6 +30,15 @@ static void __attribute__((format(printf, 2, 3))) put(struct out *o, const char 
 		o->len += (size_t)n;
 }
 
+static void put_char(struct out *o, char c)
+{
+	if (o->len + 1 < o->size) {
+		o->buf[o->len] = c;
+		o->buf[o->len + 1] = 0;
+	}
+	o->len++;
+}
+
 static uint64_t slot_value(const struct userbpf_insn *insn)
 {
 	const uint8_t *b = (const uint8_t *)insn;
@@ -265,7 +274,7 @@ int ub_disasm_insn(const struct userbpf_insn *insns, size_t avail, size_t pc,
 			if (*t == '%' && t[1])
 				directive(&o, &d, *++t);
 			else
-				put(&o, "%c", *t);
+				put_char(&o, *t);
 		}
 		if (d.bad || !fields_covered(&d)) {
 			o.len = start;
