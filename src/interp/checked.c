@@ -20,6 +20,8 @@ static int is_returned_map(const struct ub_checked_mem *cm, uint64_t v)
 
 int ub_cm_ok_slow(const struct ub_checked_mem *cm, uint64_t a, uint64_t n)
 {
+	if (ub_region_has(&cm->run_extra, a, n))
+		return 1;
 	for (size_t i = 0; i < cm->extra_cnt; i++)
 		if (ub_region_has(&cm->extra[i], a, n))
 			return 1;
@@ -38,6 +40,8 @@ static uint64_t room_from(const struct ub_checked_mem *cm, uint64_t a)
 	for (int i = 0; i < 2; i++)
 		if (ub_region_has(&r[i], a, 1))
 			return r[i].len - (a - r[i].lo);
+	if (ub_region_has(&cm->run_extra, a, 1))
+		return cm->run_extra.len - (a - cm->run_extra.lo);
 	for (size_t i = 0; i < cm->extra_cnt; i++)
 		if (ub_region_has(&cm->extra[i], a, 1))
 			return cm->extra[i].len - (a - cm->extra[i].lo);

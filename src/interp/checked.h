@@ -9,7 +9,9 @@
  *  - the input memory [mem, mem + len);
  *  - the values of the program's array maps (static regions, built at load);
  *  - memory helpers returned during this run (dynamic regions: a map_lookup_elem value,
- *    a ringbuf_reserve sample), the last UB_DYN_REGIONS of them.
+ *    a ringbuf_reserve sample), the last UB_DYN_REGIONS of them;
+ *  - the memory the run's starter declared (ub_run_ctx.extra_lo/len: a test run's whole
+ *    packet frame, which packet pointers reach beyond the ctx).
  */
 #ifndef UB_INTERP_CHECKED_H
 #define UB_INTERP_CHECKED_H
@@ -26,6 +28,7 @@ struct ub_checked_mem {
 	uint64_t mem_lo, mem_len;
 	const struct ub_region *extra; /* the program's static regions */
 	size_t extra_cnt;
+	struct ub_region run_extra;    /* ub_run_ctx.extra_lo/len of the current run */
 	struct ub_region dyn[UB_DYN_REGIONS];
 	unsigned dyn_cnt, dyn_next;
 };

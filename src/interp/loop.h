@@ -81,6 +81,10 @@ static int UB_LOOP(const struct userbpf_prog *prog, const struct ub_interp *ip, 
 	cm.mem_len = mem ? len : 0;
 	cm.extra = ip->regions;
 	cm.extra_cnt = ip->region_cnt;
+	cm.run_extra = (struct ub_region){ 0, 0 };
+	if (ub_run_current)
+		cm.run_extra = (struct ub_region){ ub_run_current->extra_lo,
+						   ub_run_current->extra_len };
 	cm.dyn_cnt = cm.dyn_next = 0;
 	budget = left = entry ? entry->env->left : prog->insn_budget;
 	if (entry) /* the callers' stack: a callback gets pointers into it (bpf_loop's ctx) */
