@@ -682,6 +682,50 @@ static void test_llvm_objdump(void)
 	run(cmd);
 }
 
+/* The CLI: `userbpf asm` prints hex or writes a file; `userbpf disasm` output assembles back. */
+static void test_cli(void)
+{
+	const char *env_cli = getenv("UB_CLI");
+	char dir[] = "/tmp/userbpf-asm-cli-XXXXXX", cmd[2048], path[600], *out, *cli;
+	FILE *f;
+
+	if (!env_cli || access(env_cli, X_OK) || !(cli = realpath(env_cli, NULL))) {
+		SKIP("CLI: UB_CLI not set or not executable (run through make test)");
+		return;
+	}
+	if (!mkdtemp(dir)) {
+		CHECK(0, "mkdtemp failed");
+		free(cli);
+		return;
+	}
+	snprintf(path, sizeof(path), "%s/p.s", dir);
+	f = fopen(path, "w");
+	if (f) {
+		fputs("\tr0 = 0x1234 ll\nagain:\n\tif r0 s< 3 goto again\n\texit\n", f);
+		fclose(f);
+	}
+	snprintf(cmd, sizeof(cmd), "cd %s && %s asm p.s > hex.txt && %s asm p.s -o p.bin && "
+		 "%s disasm --labels --no-index --syntax conformance p.bin > c.s && "
+		 "%s asm c.s -o c.bin && cmp -s p.bin c.bin && %s disasm p.bin > l.txt && "
+		 "! %s asm --syntax nope p.s 2>/dev/null && ! %s disasm missing.bin 2>/dev/null",
+		 dir, cli, cli, cli, cli, cli, cli, cli);
+	CHECK(run(cmd) == 0, "CLI asm/disasm round trip: %s", cmd);
+	snprintf(path, sizeof(path), "%s/hex.txt", dir);
+	out = read_file(path);
+	CHECK(out && !strcmp(out, "18 00 00 00 34 12 00 00\n00 00 00 00 00 00 00 00\n"
+				  "c5 00 ff ff 03 00 00 00\n95 00 00 00 00 00 00 00\n"),
+	      "asm hex output: '%s'", out ? out : "(none)");
+	free(out);
+	snprintf(path, sizeof(path), "%s/l.txt", dir);
+	out = read_file(path);
+	CHECK(out && !strcmp(out, "   0: r0 = 4660 ll\n   2: if r0 s< 3 goto -1\n   3: exit\n"),
+	      "disasm output: '%s'", out ? out : "(none)");
+	free(out);
+	snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
+	run(cmd);
+	free(cli);
+}
+
 int main(void)
 {
 	struct userbpf_env_opts o = { .sz = sizeof(o), .log_fn = log_fn, .log_level = 3 };
@@ -696,6 +740,7 @@ int main(void)
 	test_conformance_spellings();
 	test_conformance_files();
 	test_llvm_objdump();
+	test_cli();
 	userbpf_env_free(env);
 	return ub_test_done("asm");
 }
