@@ -185,8 +185,8 @@ int main(int argc, char **argv)
 	env = userbpf_env_new(NULL);
 	if (!env)
 		return 1;
-	printf("interpreter and JIT vs gcc -O2 (best of 7 rounds of thread CPU time; ns per run, ns per executed "
-	       "BPF instruction, ratio to native)\n\n");
+	printf("interpreter and JIT vs gcc -O2 (best of 7 rounds of thread CPU time; ns per run, "
+	       "ns per executed BPF instruction, ratio to native)\n\n");
 	printf("%-9s %6s %9s | %9s %7s %7s | %9s %7s %7s | %9s %7s %7s\n", "program", "insns",
 	       "native", "interp", "ns/insn", "x nat", "checked", "ns/insn", "x nat", "jit",
 	       "ns/insn", "x nat");

@@ -34,8 +34,8 @@ static void usage(FILE *f)
 		"                                  [--program HEX] [--help]\n"
 		"\n"
 		"Speak the bpf_conformance plugin protocol: MEM is the input memory as hex bytes\n"
-		"(\"00  01  ff  \"); the program arrives on stdin as one line of hex bytes. Prints r0\n"
-		"in hex and exits 0, or prints one line of error text and exits 1.\n"
+		"(\"00  01  ff  \"); the program arrives on stdin as one line of hex bytes.\n"
+		"Prints r0 in hex and exits 0, or prints one line of error text and exits 1.\n"
 		"\n"
 		"  --interp, --interpret  run on the interpreter (default), with run-time checks\n"
 		"  --jit                  run on the JIT (the program is trusted); exit status %d\n"
@@ -144,8 +144,8 @@ int cmd_conformance_plugin(int argc, char **argv)
 			continue;
 		}
 		if (!strcmp(argv[i], "--elf"))
-			return fail(2, "Invalid arguments: --elf: ELF input is not supported by this "
-				    "plugin; pass raw instructions");
+			return fail(2, "Invalid arguments: --elf: ELF input is not supported by "
+				    "this plugin; pass raw instructions");
 		if (parse_options(argv[i], &jit, &fe.debug, &bad))
 			return fail(2, "Invalid arguments: %s", bad);
 	}
@@ -170,8 +170,8 @@ int cmd_conformance_plugin(int argc, char **argv)
 		goto out;
 	}
 	if (fe.debug) {
-		fprintf(stderr, "userbpf conformance-plugin: %zu instructions, %zu bytes of memory, "
-			"%s\n", code_len / 8, mem_len, jit ? "jit" : "interpreter");
+		fprintf(stderr, "userbpf conformance-plugin: %zu instructions, %zu bytes of "
+			"memory, %s\n", code_len / 8, mem_len, jit ? "jit" : "interpreter");
 		for (size_t k = 0; k < code_len / 8; k++) {
 			const struct userbpf_insn *in = (const struct userbpf_insn *)code + k;
 

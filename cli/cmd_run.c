@@ -14,8 +14,8 @@ static void usage(FILE *f)
 		"\n"
 		"Run PROG once and print its return value r0.\n"
 		"PROG is raw instructions (.bin), assembly (.s) or hex text; '-' reads stdin.\n"
-		"The program gets r1 = a copy of the memory (or 0 without --mem), r2 = its length,\n"
-		"r10 = the top of a 512-byte stack.\n"
+		"The program gets r1 = a copy of the memory (or 0 without --mem),\n"
+		"r2 = its length, r10 = the top of a 512-byte stack.\n"
 		"\n"
 		"  --mem HEX     input memory as hex bytes (\"de ad be ef\" or \"deadbeef\")\n"
 		"  --mem @FILE   input memory: the bytes of FILE\n"
@@ -25,8 +25,8 @@ static void usage(FILE *f)
 		"  --jit         run on the JIT; the program is trusted (no checks at all)\n"
 		"  --budget N    stop an unverified program after N instructions (default 2^26)\n"
 		"\n"
-		"Exit status: 0 on success, 1 if the program cannot be loaded or faults, 2 on usage "
-		"errors.\n");
+		"Exit status: 0 on success, 1 if the program cannot be loaded or faults,\n"
+		"2 on usage errors.\n");
 }
 
 /* Read --mem: hex text, or @FILE for raw bytes. Returns 0 or -errno (message printed). */

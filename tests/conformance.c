@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * conformance.c: runs the bpf_conformance suite (every .data file of $UB_SHARED/conformance) through
- * `$UB_CLI conformance-plugin` over pipes, the way the official runner drives a plugin, on the
- * interpreter and on the JIT, and counts passed/failed/skipped per engine.
+ * conformance.c: runs the bpf_conformance suite (every .data file of $UB_SHARED/conformance)
+ * through `$UB_CLI conformance-plugin` over pipes, the way the official runner drives a
+ * plugin, on the interpreter and on the JIT, and counts passed/failed/skipped per engine.
  *
  * Per test: parse the file (sections -- asm, -- raw, -- mem, -- result, -- error; -- c and
  * -- no register offset are notes), assemble with userbpf_asm(CONFORMANCE) unless -- raw gives
@@ -143,7 +143,8 @@ static int run_one(const char *cli, const char *file, const struct ub_case *t, c
 		return CHECK(0, "%s [%s]: plugin exited %d: %s", file, e->name, rc, s);
 	}
 	if (t->error[0])
-		return CHECK(0, "%s [%s]: returned %s, want error '%s'", file, e->name, s, t->error);
+		return CHECK(0, "%s [%s]: returned %s, want error '%s'", file, e->name, s,
+			     t->error);
 	errno = 0;
 	uint64_t got = strtoull(s, &end, 16);
 
@@ -249,7 +250,8 @@ int main(void)
 			       "unavailable\n", engines[e].name, engines[e].skipped);
 		}
 		printf("NOTE conformance [%s]: %u passed, %u failed, %u skipped of %d files\n",
-		       engines[e].name, engines[e].passed, engines[e].failed, engines[e].skipped, n);
+		       engines[e].name, engines[e].passed, engines[e].failed, engines[e].skipped,
+		       n);
 	}
 	return ub_test_done("conformance");
 }

@@ -154,8 +154,8 @@ static void run_case(struct userbpf_env *env, const char *name, const struct ub_
 		free(mem);
 	}
 	if (t->error[0])
-		ok = CHECK(err && strstr(first_error, t->error), "%s [%s]: %s (\"%s\"), want an error "
-			   "containing \"%s\"", name, engine_name[e],
+		ok = CHECK(err && strstr(first_error, t->error), "%s [%s]: %s (\"%s\"), want an "
+			   "error containing \"%s\"", name, engine_name[e],
 			   err ? strerror(-err) : "no error", first_error, t->error);
 	else if (err)
 		ok = CHECK(0, "%s [%s]: %s: %s", name, engine_name[e], strerror(-err), first_error);
@@ -216,7 +216,8 @@ int main(void)
 			err = 0;
 		} else {
 			first_error[0] = 0;
-			err = userbpf_asm(env, t.asm_text, USERBPF_SYNTAX_CONFORMANCE, &insns, &cnt);
+			err = userbpf_asm(env, t.asm_text, USERBPF_SYNTAX_CONFORMANCE, &insns,
+					  &cnt);
 			if (!CHECK(!err, "%s: cannot assemble: %s", name, first_error))
 				goto next;
 		}

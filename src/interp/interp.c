@@ -115,8 +115,8 @@ static uint64_t ub_interp_callback(struct ub_run_ctx *run, uint64_t fn, uint64_t
 	if (!ip || cb->err)
 		return 1;
 	if (fn >= ip->cnt) {
-		cb->err = UB_BUG(&prog->env->log, "%s: callback at insn %llu is outside the program",
-				 prog->name, (unsigned long long)fn);
+		cb->err = UB_BUG(&prog->env->log, "%s: callback at insn %llu is outside the "
+				 "program", prog->name, (unsigned long long)fn);
 		return 1;
 	}
 	if (ip->checked) {

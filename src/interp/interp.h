@@ -35,7 +35,7 @@ struct ub_call {
 	userbpf_helper_fn fn;                /* NULL: no such helper when the program loaded */
 	const struct ub_helper_proto *proto; /* Linux prototype; NULL for host-only helpers */
 	uint32_t id;
-	uint8_t tail_call;                   /* the tail_call helper: the engine switches programs */
+	uint8_t tail_call;                   /* tail_call: the engine switches programs */
 	uint8_t callback;                    /* the helper calls back into the program (bpf_loop) */
 };
 

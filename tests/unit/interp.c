@@ -25,8 +25,9 @@
 #define EXIT() I(USERBPF_JMP | USERBPF_EXIT, 0, 0, 0, 0)
 #define JA(off) I(USERBPF_JMP | USERBPF_JA, 0, 0, off, 0)
 #define LDX_DW(d, s, o) I(USERBPF_LDX | USERBPF_MEM | USERBPF_DW, d, s, o, 0)
-#define LD_MAP(d, idx) I(USERBPF_LD | USERBPF_IMM | USERBPF_DW, d, USERBPF_PSEUDO_MAP_IDX, 0, idx), \
-	I(0, 0, 0, 0, 0)
+#define LD_MAP(d, idx)                                                                          \
+	I(USERBPF_LD | USERBPF_IMM | USERBPF_DW, d, USERBPF_PSEUDO_MAP_IDX, 0, idx),              \
+		I(0, 0, 0, 0, 0)
 #define N(a) (sizeof(a) / sizeof((a)[0]))
 
 static char last_error[512];
