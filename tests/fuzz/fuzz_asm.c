@@ -16,6 +16,26 @@
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
+/* Diagnostics are formatted (that code is fuzzed too) and dropped. */
+static void drop_log(void *user, int level, const char *msg)
+{
+	(void)user, (void)level;
+	if (!msg[0])
+		abort(); /* an error must say something */
+}
+
+static struct userbpf_env *fuzz_env(void)
+{
+	static struct userbpf_env *env;
+
+	if (!env) {
+		struct userbpf_env_opts o = { .sz = sizeof(o), .log_fn = drop_log };
+
+		env = userbpf_env_new(&o);
+	}
+	return env;
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	struct userbpf_insn *insns = NULL;
@@ -31,8 +51,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		return 0;
 	memcpy(text, data + 1, size - 1);
 	text[size - 1] = 0;
-	if (userbpf_asm(NULL, text, syntax, &insns, &cnt) == 0) {
-		int v = userbpf_insns_validate(NULL, insns, cnt);
+	if (userbpf_asm(fuzz_env(), text, syntax, &insns, &cnt) == 0) {
+		int v = userbpf_insns_validate(fuzz_env(), insns, cnt);
 
 		if (v != 0 && v != -EINVAL && v != -E2BIG)
 			abort();
