@@ -802,15 +802,38 @@ int ub_scalar_branch(const struct ub_scalar *as, const struct ub_scalar *bs, uns
 
 int ub_scalar_str(char *buf, unsigned long size, const struct ub_scalar *s)
 {
-	char t[64];
+	int n = 0;
 
+#define PUT(...)                                                                               \
+	do {                                                                                   \
+		int k_ = snprintf(buf + n, (size_t)n < size ? size - (size_t)n : 0, __VA_ARGS__); \
+		if (k_ > 0)                                                                    \
+			n += k_;                                                               \
+	} while (0)
 	if (ub_tnum_is_const(s->var))
 		return snprintf(buf, size, "%lld", (long long)s->var.value);
-	ub_tnum_str(t, sizeof(t), s->var);
-	return snprintf(buf, size,
-			"smin=%lld,smax=%lld,umin=%llu,umax=%llu,smin32=%d,smax32=%d,umin32=%u,"
-			"umax32=%u,var_off=%s",
-			(long long)s->smin, (long long)s->smax, (unsigned long long)s->umin,
-			(unsigned long long)s->umax, s->s32_min, s->s32_max, s->u32_min, s->u32_max,
-			t);
+	if (size)
+		buf[0] = '\0';
+	/* Like Linux's log: only what is known, in the order Linux prints it. */
+	if (s->smin != S64_MIN)
+		PUT("%ssmin=%lld", n ? "," : "", (long long)s->smin);
+	if (s->smax != S64_MAX)
+		PUT("%ssmax=%lld", n ? "," : "", (long long)s->smax);
+	if (s->umin)
+		PUT("%sumin=%llu", n ? "," : "", (unsigned long long)s->umin);
+	if (s->umax != U64_MAX)
+		PUT("%sumax=%#llx", n ? "," : "", (unsigned long long)s->umax);
+	if (s->s32_min != S32_MIN)
+		PUT("%ssmin32=%d", n ? "," : "", s->s32_min);
+	if (s->s32_max != S32_MAX)
+		PUT("%ssmax32=%d", n ? "," : "", s->s32_max);
+	if (s->u32_min)
+		PUT("%sumin32=%u", n ? "," : "", s->u32_min);
+	if (s->u32_max != U32_MAX)
+		PUT("%sumax32=%#x", n ? "," : "", s->u32_max);
+	if (!ub_tnum_is_unknown(s->var))
+		PUT("%svar_off=(%#llx; %#llx)", n ? "," : "", (unsigned long long)s->var.value,
+		    (unsigned long long)s->var.mask);
+#undef PUT
+	return n;
 }

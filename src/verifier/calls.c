@@ -511,7 +511,12 @@ pop_frame:
 		if (r0->type != UB_SCALAR)
 			return ub_reject(v, UB_E_RET_NOT_SCALAR, ub_rtype_name(r0->type, r0->flags));
 		if (r0->s.smin < v->ptype->ret_min || r0->s.smax > v->ptype->ret_max) {
-			ub_scalar_str(s, sizeof(s), &r0->s);
+			/* Linux's wording: "has smin=2 smax=2", or the constant. */
+			if (ub_scalar_is_const(&r0->s))
+				snprintf(s, sizeof(s), "%lld", (long long)r0->s.smin);
+			else
+				snprintf(s, sizeof(s), "smin=%lld smax=%lld", (long long)r0->s.smin,
+					 (long long)r0->s.smax);
 			return ub_reject(v, UB_E_RET_RANGE, s, (long long)v->ptype->ret_min,
 					 (long long)v->ptype->ret_max);
 		}

@@ -122,6 +122,7 @@ static int pop_branch(struct ub_verifier *v)
 
 static int do_check(struct ub_verifier *v)
 {
+	bool state_shown = false;
 	int err;
 
 	for (;;) {
@@ -146,8 +147,9 @@ static int do_check(struct ub_verifier *v)
 				goto path_end;
 			}
 		}
-		if (v->log.level >= 2)
+		if (v->log.level >= 2 && !state_shown)
 			ub_vlog_state(v, v->cur);
+		state_shown = false;
 		ub_vlog_insn(v, i);
 		ub_record_state(v, i);
 		switch (ub_insn_table[id].fmt) {
@@ -219,6 +221,7 @@ path_end:
 		if (v->log.level >= 2) {
 			ub_vlog_printf(v, "from %d to %d:", v->prev_insn, v->insn);
 			ub_vlog_state(v, v->cur);
+			state_shown = true;
 		}
 	}
 }

@@ -146,43 +146,64 @@ const char *ub_rtype_name(unsigned type, unsigned flags)
 	return rtype_names[type];
 }
 
+/* One register as Linux prints it: 5, scalar(smin=0,umax=0xff), ctx(), fp-8, pkt(off=14,r=14). */
+static void reg_text(struct ub_verifier *v, const struct ub_reg *r, char *b, size_t size)
+{
+	char s[320] = "";
+	int n;
+
+	if (r->type == UB_SCALAR) {
+		ub_scalar_str(s, sizeof(s), &r->s);
+		if (ub_scalar_is_const(&r->s))
+			snprintf(b, size, "%s", s);
+		else if (r->id)
+			snprintf(b, size, "scalar(id=%u%s%s)", r->id, s[0] ? "," : "", s);
+		else
+			snprintf(b, size, "scalar(%s)", s);
+		return;
+	}
+	if (r->type == UB_PTR_STACK && ub_scalar_is_const(&r->s) && !r->s.var.value) {
+		snprintf(b, size, "fp%d", r->off);
+		return;
+	}
+	if (!ub_scalar_is_const(&r->s) || r->s.var.value)
+		ub_scalar_str(s, sizeof(s), &r->s);
+	n = snprintf(b, size, "%s(", ub_rtype_name(r->type, r->flags));
+#define ADD(...)                                                                               \
+	do {                                                                                   \
+		if ((size_t)n < size)                                                          \
+			n += snprintf(b + n, size - (size_t)n, __VA_ARGS__);                   \
+	} while (0)
+	if (r->id)
+		ADD("id=%u,", r->id);
+	if (r->ref_obj_id)
+		ADD("ref_obj_id=%u,", r->ref_obj_id);
+	if (r->off)
+		ADD("off=%d,", r->off);
+	if (r->type == UB_PTR_PKT || r->type == UB_PTR_PKT_META)
+		ADD("r=%d,", r->range);
+	if (r->type == UB_PTR_MAP_VALUE || r->type == UB_CONST_MAP) {
+		const struct ub_vmap *m = r->map >= 0 ? &v->maps[r->map] : NULL;
+
+		if (m)
+			ADD("ks=%u,vs=%u,", m->key_size, m->value_size);
+	}
+	if (r->type == UB_PTR_MEM)
+		ADD("size=%u,", r->mem_size);
+	if (s[0])
+		ADD("%s,", s);
+	if (n > 0 && (size_t)n <= size && b[n - 1] == ',')
+		n--;
+	if ((size_t)n < size)
+		snprintf(b + n, size - (size_t)n, ")");
+#undef ADD
+}
+
 static void log_reg(struct ub_verifier *v, int fi, int i, const struct ub_reg *r)
 {
 	char b[400];
 
-	if (r->type == UB_SCALAR) {
-		if (ub_scalar_is_const(&r->s)) {
-			snprintf(b, sizeof(b), "%lld", (long long)r->s.var.value);
-		} else {
-			char s[320];
-
-			ub_scalar_str(s, sizeof(s), &r->s);
-			if (r->id)
-				snprintf(b, sizeof(b), "scalar(id=%u,%s)", r->id, s);
-			else
-				snprintf(b, sizeof(b), "scalar(%s)", s);
-		}
-	} else {
-		char s[320] = "";
-		int n;
-
-		if (!ub_scalar_is_const(&r->s) || r->s.var.value)
-			ub_scalar_str(s, sizeof(s), &r->s);
-		n = snprintf(b, sizeof(b), "%s(", ub_rtype_name(r->type, r->flags));
-		if (r->id)
-			n += snprintf(b + n, sizeof(b) - (size_t)n, "id=%u,", r->id);
-		if (r->ref_obj_id)
-			n += snprintf(b + n, sizeof(b) - (size_t)n, "ref_obj_id=%u,", r->ref_obj_id);
-		n += snprintf(b + n, sizeof(b) - (size_t)n, "off=%d", r->off);
-		if (r->type == UB_PTR_PKT || r->type == UB_PTR_PKT_META)
-			n += snprintf(b + n, sizeof(b) - (size_t)n, ",r=%d", r->range);
-		if (r->type == UB_PTR_MAP_VALUE || r->type == UB_PTR_MEM)
-			n += snprintf(b + n, sizeof(b) - (size_t)n, ",%s=%u",
-				      r->type == UB_PTR_MEM ? "size" : "vs", r->mem_size);
-		if (s[0])
-			n += snprintf(b + n, sizeof(b) - (size_t)n, ",%s", s);
-		snprintf(b + n, sizeof(b) - (size_t)n, ")");
-	}
+	reg_text(v, r, b, sizeof(b));
 	if (fi >= 0)
 		ub_vlog_printf(v, " R%d=%s", i, b);
 	else
