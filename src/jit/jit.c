@@ -100,6 +100,7 @@ static int check_functions(struct ub_jit *j, uint32_t *func)
 		    !(ub_fmt_info[ub_insn_table[id].fmt].uses & UB_U_JUMP))
 			continue;
 		t = (int64_t)i + 1 + (id == UB_I_JA32 ? insns[i].imm : insns[i].off);
+		j->iflags[t] |= UB_JIT_I_TARGET;
 		if (func[t] != func[i]) {
 			ub_err(j->log, "jit: insn %zu: jump to insn %" PRId64 " leaves its function", i,
 			       t);

@@ -12,6 +12,7 @@
 #define UB_JIT_I_FUNC   0x01 /* a function (main or subprog) starts here */
 #define UB_JIT_I_MAIN   0x02 /* the instruction belongs to the main function */
 #define UB_JIT_I_SECOND 0x04 /* second slot of an lddw: emits nothing */
+#define UB_JIT_I_TARGET 0x08 /* a jump lands here: never fused with the instruction before */
 
 /* Pseudo-register used by constant blinding (the back end maps it to a scratch register). */
 #define UB_JIT_REG_AX 11
@@ -46,6 +47,7 @@ struct ub_jit {
 	uint32_t stub, nstub;       /* abort stub: return 0 from the whole run */
 	uint32_t insn_start;        /* offset in buf where the current instruction began */
 	size_t cur;                 /* index of the instruction being emitted */
+	int fused_next;             /* the emitter also did instruction cur + 1 */
 
 	/* Output of the current pass. */
 	uint8_t *buf;

@@ -348,6 +348,42 @@ static void emit_shift(struct ub_x86_out *o, int w, int ext, int d, int s, int32
 	}
 }
 
+/*
+ * Peephole: clang often copies a register and then adds to the copy (r0 = r1; r0 += r4). When no
+ * jump lands between the two, one lea does both. Returns 1 when it emitted insn cur + 1 too.
+ */
+static int fuse_mov_add(struct ub_jit *j, struct ub_x86_out *o, const struct userbpf_insn *in)
+{
+	const struct userbpf_insn *nx = &j->insns[j->cur + 1];
+	int d = reg_map[in->dst_reg], s = reg_map[in->src_reg], x;
+
+	if (j->blind || j->cur + 1 >= j->cnt || in->dst_reg == in->src_reg ||
+	    (j->iflags[j->cur + 1] & (UB_JIT_I_TARGET | UB_JIT_I_FUNC)) || nx->dst_reg != in->dst_reg)
+		return 0;
+	if (nx->code == (USERBPF_ALU64 | USERBPF_ADD | USERBPF_K)) {
+		ub_x86_rm(o, X_W, 0x8d, d, s, nx->imm); /* lea d, [s + imm] */
+		return 1;
+	}
+	if (nx->code != (USERBPF_ALU64 | USERBPF_ADD | USERBPF_X) || nx->src_reg == nx->dst_reg)
+		return 0;
+	x = reg_map[nx->src_reg];
+	if ((s & 7) == X_RBP) { /* rbp/r13 cannot be a base without a displacement: swap */
+		int t = s;
+
+		s = x;
+		x = t;
+	}
+	if ((s & 7) == X_RBP) {
+		ub_x86_head(o, X_W, 0x8d, d, x, s); /* lea d, [s + x + 0] */
+		ub_x86_b(o, (uint8_t)(0x44 | ((d & 7) << 3)));
+		ub_x86_b(o, (uint8_t)(((x & 7) << 3) | (s & 7)));
+		ub_x86_b(o, 0);
+	} else {
+		ub_x86_rmx(o, X_W, 0x8d, d, s, x); /* lea d, [s + x] */
+	}
+	return 1;
+}
+
 static int emit_alu(struct ub_jit *j, struct ub_x86_out *o, const struct userbpf_insn *in)
 {
 	int w = USERBPF_CLASS(in->code) == USERBPF_ALU64;
@@ -402,6 +438,8 @@ static int emit_alu(struct ub_jit *j, struct ub_x86_out *o, const struct userbpf
 	case USERBPF_MOV:
 		if (s < 0)
 			ub_x86_mov_imm64(o, d, w ? (uint64_t)(int64_t)imm : (uint32_t)imm);
+		else if (w && fuse_mov_add(j, o, in))
+			j->fused_next = 1;
 		else if (!w)
 			mov32(o, d, s);
 		else if (d != s)
@@ -874,6 +912,7 @@ int ub_x86_emit_prog(struct ub_jit *j)
 
 	j->len = 0;
 	j->err = 0;
+	j->fused_next = 0;
 	for (size_t i = 0; i < j->cnt; i++) {
 		if (ub_jit_reserve(j, MAX_INSN_BYTES + 128))
 			return -ENOMEM;
@@ -888,7 +927,9 @@ int ub_x86_emit_prog(struct ub_jit *j)
 		}
 		j->naddrs[i] = (uint32_t)o.n;
 		j->insn_start = (uint32_t)o.n;
-		if (!(j->iflags[i] & UB_JIT_I_SECOND)) {
+		if (j->fused_next) {
+			j->fused_next = 0; /* emitted with the instruction before */
+		} else if (!(j->iflags[i] & UB_JIT_I_SECOND)) {
 			err = emit_insn(j, &o, &j->insns[i]);
 			if (err)
 				return err;
