@@ -407,6 +407,8 @@ tail_call: {
 	if (!t->jit_fn && tip && tip->loop == ip->loop) {
 		prog = t;
 		ip = tip;
+		if (ip->has_callbacks)
+			run->callback = ub_interp_callback;
 		x = ip->code;
 		memset(r, 0, sizeof(uint64_t) * 10);
 		r[1] = (uint64_t)(uintptr_t)mem;
