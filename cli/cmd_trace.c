@@ -24,6 +24,7 @@
 #include <string.h>
 #include <sys/ptrace.h>
 #include <sys/socket.h>
+#include <sys/time.h>
 #include <sys/uio.h>
 #include <sys/un.h>
 #include <sys/user.h>
@@ -265,10 +266,18 @@ static int trace_pid(pid_t pid, const char *obj, const char *agent, int unverifi
 		}
 		fwrite(buf, 1, (size_t)n, stderr);
 	}
-	/* Tell the agent to detach, then print what it sends until it closes. */
+	/* Tell the agent to detach, then print what it sends until it closes (at most 10 s). */
 	shutdown(cfd, SHUT_WR);
+	{
+		struct timeval tv = { 10, 0 };
+
+		setsockopt(cfd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+	}
 	while ((n = read(cfd, buf, sizeof(buf))) > 0)
 		fwrite(buf, 1, (size_t)n, stderr);
+	if (n < 0)
+		cli_error("trace", "the agent in process %d did not finish: %s", (int)pid,
+			  strerror(errno));
 	close(cfd);
 	return 0;
 }

@@ -57,6 +57,11 @@ static ssize_t sock_write(void *cookie, const char *buf, size_t len)
 	return n < 0 ? (ssize_t)len : n; /* a gone reader drops output, nothing else */
 }
 
+static int sock_close(void *cookie)
+{
+	return close((int)(intptr_t)cookie);
+}
+
 /* bpf_printk lines arrive at INFO level; everything else is a diagnostic. */
 static void on_log(void *user, int level, const char *msg)
 {
@@ -368,7 +373,7 @@ __attribute__((constructor)) static void agent_init(void)
 		unsetenv("USERBPF_TRACE_UNVERIFIED");
 		unpreload();
 	} else if (!read_conf(objpath, sizeof(objpath), &unverified, &sock)) {
-		cookie_io_functions_t io = { .write = sock_write };
+		cookie_io_functions_t io = { .write = sock_write, .close = sock_close };
 
 		out = fopencookie((void *)(intptr_t)sock, "w", io);
 	} else {
