@@ -129,16 +129,18 @@ static int try_advance(void)
 }
 
 /*
- * Move pending into limbo (oldest first), advance, free from the old end what is two epochs
- * old. Epoch tags are nearly sorted in limbo (two writers may tag and push in opposite
+ * Move pending into limbo (oldest first), advance, and detach from the old end what is two
+ * epochs old. Epoch tags are nearly sorted in limbo (two writers may tag and push in opposite
  * order), so stopping at the first node too young for freeing only delays, never frees early,
- * and a reclaim costs O(freed + 1) however many objects wait. Under reclaim_lock.
+ * and a reclaim costs O(freed + 1) however many objects wait. Under reclaim_lock; the caller
+ * runs the returned nodes' callbacks after unlocking (a callback may free a map, which
+ * drains, which takes the lock again).
  */
-static int reclaim_locked(void)
+static struct ub_epoch_node *reclaim_locked(void)
 {
 	struct ub_epoch_node *n = atomic_exchange(&pending, NULL), *rev = NULL, *next;
+	struct ub_epoch_node *done = NULL, **tail = &done;
 	uint64_t e;
-	int freed = 0;
 
 	while (n) { /* pending is newest first: reverse it */
 		next = n->next;
@@ -162,38 +164,57 @@ static int reclaim_locked(void)
 		limbo = n->next;
 		if (!limbo)
 			limbo_tail = NULL;
-		n->fn(n);
-		freed++;
+		n->next = NULL;
+		*tail = n;
+		tail = &n->next;
 	}
-	return freed;
+	return done;
+}
+
+/* Run the callbacks of a detached list; returns how many. */
+static int run_callbacks(struct ub_epoch_node *n)
+{
+	int cnt = 0;
+
+	while (n) {
+		struct ub_epoch_node *next = n->next;
+
+		n->fn(n);
+		cnt++;
+		n = next;
+	}
+	return cnt;
 }
 
 int ub_epoch_reclaim(int wait)
 {
-	int freed;
+	struct ub_epoch_node *done;
 
 	if (wait)
 		pthread_mutex_lock(&reclaim_lock);
 	else if (pthread_mutex_trylock(&reclaim_lock))
 		return 0;
-	freed = reclaim_locked();
+	done = reclaim_locked();
 	pthread_mutex_unlock(&reclaim_lock);
-	return freed;
+	return run_callbacks(done);
 }
 
 void ub_epoch_drain(void *owner)
 {
-	struct ub_epoch_node *n, *next, *keep = NULL, *keep_tail = NULL;
+	struct ub_epoch_node *n, *next, *keep = NULL, *keep_tail = NULL, *done, **tail;
 
 	pthread_mutex_lock(&reclaim_lock);
-	reclaim_locked();
+	done = reclaim_locked();
+	for (tail = &done; *tail; tail = &(*tail)->next)
+		;
 	for (n = limbo; n; n = next) {
 		next = n->next;
+		n->next = NULL;
 		if (n->owner == owner) {
-			n->fn(n);
+			*tail = n;
+			tail = &n->next;
 			continue;
 		}
-		n->next = NULL;
 		if (keep_tail)
 			keep_tail->next = n;
 		else
@@ -203,4 +224,5 @@ void ub_epoch_drain(void *owner)
 	limbo = keep;
 	limbo_tail = keep_tail;
 	pthread_mutex_unlock(&reclaim_lock);
+	run_callbacks(done);
 }

@@ -310,7 +310,7 @@ static void test_map_in_map(void)
 				      .key_size = 4, .value_size = 4, .max_entries = 4,
 				      .inner_map = tmpl, .name = "outer" };
 	struct userbpf_map *outer = userbpf_map_create(env, &o), *houter;
-	uint32_t k = 1, id = userbpf_map_id(in1), out;
+	uint32_t k = 1, id = userbpf_map_id(in1), id_in1 = id, out;
 
 	CHECK(outer != NULL, "array_of_maps created");
 	CHECK_EQ_U64(userbpf_map_update(outer, &k, &id, 0), 0, "store inner by id");
@@ -323,6 +323,16 @@ static void test_map_in_map(void)
 	CHECK_EQ_U64(userbpf_map_update(outer, &k, &id, 0), -EBADF, "unknown id");
 	userbpf_map_free(in1); /* the outer map still holds it */
 	CHECK(ub_map_lookup_elem(outer, &k) != NULL, "inner kept alive by the outer map");
+	{
+		uint32_t in1_id = id_in1;
+
+		CHECK_EQ_U64(userbpf_map_delete(outer, &k), 0, "remove the inner map");
+		/* The outer map's reference is dropped after a grace period; the inner map then
+		 * dies inside reclamation (which must not deadlock on itself). */
+		for (int i = 0; i < 4; i++)
+			ub_epoch_reclaim(1);
+		CHECK(userbpf_map_by_id(env, in1_id) == NULL, "inner map freed after grace period");
+	}
 	o.type = USERBPF_MAP_TYPE_HASH_OF_MAPS;
 	o.name = "houter";
 	houter = userbpf_map_create(env, &o);
