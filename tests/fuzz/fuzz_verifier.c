@@ -77,11 +77,16 @@ static size_t generate(struct src *s, struct userbpf_insn *p)
 				       0xa0, 0xb0, 0xc0, 0xd0 };
 	static const uint8_t sz[] = { USERBPF_W, USERBPF_H, USERBPF_B, USERBPF_DW };
 	static const int32_t helpers[] = { 1, 2, 3, 5, 6, 7, 8, 14, 16, 35, 130, 181 };
-	size_t len = 4 + take(s, MAX_GEN - 8), i = 0;
+	/* Mostly short programs: every instruction is a chance to be rejected. */
+	size_t len = 12 + take(s, take(s, 4) ? 48 : MAX_GEN - 16), i = 0;
+	uint32_t init = take(s, 4) ? 0x33d : take(s, 1024); /* registers set to 0 up front */
 
 	/* Keep r1/r2 (memory, length) in r6/r7, callee-saved across helper calls. */
 	p[i++] = INSN(USERBPF_ALU64 | USERBPF_MOV | USERBPF_X, 6, 1, 0, 0);
 	p[i++] = INSN(USERBPF_ALU64 | USERBPF_MOV | USERBPF_X, 7, 2, 0, 0);
+	for (uint8_t r = 0; r < 10; r++)
+		if (init & (1u << r) && r != 1 && r != 2 && r != 6 && r != 7)
+			p[i++] = INSN(USERBPF_ALU64 | USERBPF_MOV | USERBPF_K, r, 0, 0, 0);
 	while (i < len - 2) {
 		uint8_t d = (uint8_t)take(s, 10), r = (uint8_t)take(s, 11);
 		uint8_t size = sz[take(s, 4)];
@@ -170,12 +175,15 @@ static size_t generate(struct src *s, struct userbpf_insn *p)
 			break;
 		case 13: /* atomic add on the stack or memory */
 			p[i++] = INSN(USERBPF_STX | USERBPF_ATOMIC | (take(s, 2) ? USERBPF_DW : USERBPF_W),
-				      take(s, 2) ? 10 : 6, r, off,
+				      take(s, 2) ? 10 : 6, r % 10, off,
 				      take(s, 2) ? USERBPF_ADD : (USERBPF_ADD | USERBPF_FETCH));
 			break;
-		case 14: /* early exit */
-			p[i++] = INSN(USERBPF_ALU64 | USERBPF_MOV | USERBPF_K, 0, 0, 0, take_imm(s));
-			p[i++] = INSN(USERBPF_JMP | USERBPF_EXIT, 0, 0, 0, 0);
+		case 14: /* conditional early exit (unconditional would leave dead code) */
+			if (room > 3) {
+				p[i++] = INSN(USERBPF_JMP | USERBPF_JNE | USERBPF_K, d, 0, 2, take_imm(s));
+				p[i++] = INSN(USERBPF_ALU64 | USERBPF_MOV | USERBPF_K, 0, 0, 0, take_imm(s));
+				p[i++] = INSN(USERBPF_JMP | USERBPF_EXIT, 0, 0, 0, 0);
+			}
 			break;
 		default:
 			p[i++] = INSN(USERBPF_ALU64 | USERBPF_MOV | USERBPF_K, d, 0, 0, take_imm(s));
@@ -198,6 +206,7 @@ static size_t generate(struct src *s, struct userbpf_insn *p)
 }
 
 static struct userbpf_env *env;
+static unsigned long n_accepted, n_rejected; /* for the standalone driver's summary */
 
 static void quiet(void *user, int level, const char *msg)
 {
@@ -235,7 +244,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	o.log_level = mode & 0x80 ? 2 : 0; /* the log writer is fuzzed too */
 	o.log_buf = log;
 	o.log_size = sizeof(log);
-	if ((mode & 3) == 0) {
+	if ((mode & 7) == 0) {
 		/* Verbatim: the rest of the input is instructions (the validator's job, mostly). */
 		cnt = (size - s.i) / sizeof(struct userbpf_insn);
 		if (!cnt)
@@ -266,7 +275,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		}
 		free(mem);
 		userbpf_prog_free(p);
-	} else if (errno != EACCES && errno != EINVAL && errno != E2BIG && errno != ENOTSUP) {
+		n_accepted++;
+	} else if (errno == EACCES || errno == EINVAL || errno == E2BIG || errno == ENOTSUP) {
+		n_rejected++;
+	} else {
 		fprintf(stderr, "verifier returned an unexpected error: %s\n", strerror(errno));
 		abort();
 	}
@@ -308,7 +320,8 @@ int main(int argc, char **argv)
 		}
 		LLVMFuzzerTestOneInput(buf, len);
 	}
-	printf("fuzz_verifier: %ld inputs, no crash\n", n);
+	printf("fuzz_verifier: %ld inputs, %lu accepted and run, %lu rejected, no crash\n", n,
+	       n_accepted, n_rejected);
 	userbpf_env_free(env);
 	return 0;
 }
