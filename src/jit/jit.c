@@ -157,6 +157,7 @@ static int analyze(struct ub_jit *j, uint32_t *func)
 				if (err)
 					return err;
 				j->full_frame = 1;
+				j->has_callbacks = 1;
 			}
 			break;
 		case UB_F_CALL_LOCAL:
@@ -344,6 +345,7 @@ int ub_jit_compile(struct userbpf_prog *prog)
 	img->code_len = j.len;
 	img->cnt = prog->cnt;
 	img->passes = (uint32_t)passes + 1;
+	img->cb_entry = j.has_callbacks ? j.cb_entry : UINT32_MAX;
 	img->blinded = (uint32_t)j.blind;
 	img->addrs = j.addrs; /* the converged layout, kept for disassembly */
 	j.addrs = NULL;
@@ -373,6 +375,33 @@ uint64_t ub_jit_tail_call_target(uint64_t ctx, uint64_t map, uint64_t index)
 		return 0;
 	run->prog = t;
 	return (uint64_t)(uintptr_t)t->jit_fn;
+}
+
+static uint64_t ub_jit_callback(struct ub_run_ctx *run, uint64_t fn, uint64_t r1, uint64_t r2,
+				uint64_t r3, uint64_t r4, uint64_t r5)
+{
+	const struct ub_jit_image *img = run->prog ? run->prog->jit : NULL;
+	uint64_t base, off;
+
+	if (!img || img->cb_entry == UINT32_MAX)
+		return 1; /* not a JITed program with callbacks: stop the loop */
+	base = (uint64_t)(uintptr_t)img->mem;
+	off = fn - base;
+	/* Only a function entry of this image: a trusted program may pass any number. */
+	if (fn < base || off >= img->code_len)
+		return 1;
+	for (size_t i = 0; i < img->cnt; i++)
+		if (img->fentry[i] == off && i)
+			return ((uint64_t(*)(uint64_t, uint64_t, uint64_t, uint64_t, uint64_t,
+					     uint64_t))(uintptr_t)(base + img->cb_entry))(fn, r1, r2,
+											   r3, r4, r5);
+	return 1;
+}
+
+void ub_jit_run_setup(void)
+{
+	if (ub_run_current)
+		ub_run_current->callback = ub_jit_callback;
 }
 
 void ub_jit_release(struct userbpf_prog *prog)

@@ -34,6 +34,7 @@ struct ub_jit {
 	int uses_stack;        /* r10 is referenced or a may_goto counter lives on the stack */
 	int has_may_goto;
 	int has_calls;         /* helper, kfunc, callx or bpf-to-bpf calls */
+	int has_callbacks;     /* an lddw loads a function address (bpf_loop & co.) */
 
 	/* Options. */
 	int blind;             /* constant blinding */
@@ -45,6 +46,7 @@ struct ub_jit {
 	uint32_t *addrs, *naddrs;   /* start of insn i's own code; [cnt] = end of the body */
 	uint32_t *fentry, *nfentry; /* entry (prologue) of the function starting at insn i */
 	uint32_t stub, nstub;       /* abort stub: return 0 from the whole run */
+	uint32_t cb_entry;          /* this pass: C-callable callback entry (has_callbacks) */
 	uint32_t insn_start;        /* offset in buf where the current instruction began */
 	size_t cur;                 /* index of the instruction being emitted */
 	int fused_next;             /* the emitter also did instruction cur + 1 */
@@ -67,6 +69,14 @@ struct ub_jit {
  */
 uint64_t ub_jit_tail_call_target(uint64_t ctx, uint64_t map, uint64_t index);
 
+/*
+ * Callbacks (bpf_loop, for_each_map_elem): the main prologue of a program that loads function
+ * addresses calls ub_jit_run_setup(), which makes ub_jit_callback() the run's callback hook.
+ * ub_jit_callback() runs the function at address fn (checked against the image's function
+ * entries) through the image's callback entry, which gives it a run context of its own.
+ */
+void ub_jit_run_setup(void);
+
 /* Make room for at least `need` more bytes in j->buf. Returns 0 or -ENOMEM. */
 int ub_jit_reserve(struct ub_jit *j, size_t need);
 
@@ -88,6 +98,7 @@ struct ub_jit_image {
 	uint32_t *addrs;    /* start of each BPF instruction's code ([cnt] = end of body) */
 	uint32_t *fentry;   /* prologue of the function starting at insn i, or UINT32_MAX */
 	size_t cnt;
+	uint32_t cb_entry;  /* offset of the callback entry, when the program has callbacks */
 	uint32_t passes;    /* passes the layout needed (for tests and stats) */
 	uint32_t blinded;   /* constant blinding was applied */
 };

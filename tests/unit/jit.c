@@ -353,8 +353,28 @@ static void test_fusion(void)
 					    MOV64R(0, 1), I(0x07, 0, 0, 0, 5), EXIT };
 
 		CHECK_EQ_U64(run(p, N(p), NULL, 0), 105, "jump onto the add: not fused");
-		CHECK_EQ_U64(run(p, N(p), NULL, 1), 6, "fall-through path");
+		uint8_t one = 0;
+
+		CHECK_EQ_U64(run(p, N(p), &one, 1), 6, "fall-through path");
 	}
+}
+
+/* bpf_loop with a real callback, and with a number that is no function of the image. */
+static void test_callbacks(void)
+{
+	/* r6 = bpf_loop(3, cb, r10 - 8, 0) with cb adding 10 to *ctx; then bpf_loop(3, 0x1234) */
+	struct userbpf_insn p[] = {
+		I(0x7a, 10, 0, -8, 0), MOV64I(1, 3), I(0x18, 2, 4, 0, 16), I(0, 0, 0, 0, 0),
+		MOV64R(3, 10), I(0x07, 3, 0, 0, -8), MOV64I(4, 0), I(0x85, 0, 0, 0, 181),
+		MOV64R(6, 0), MOV64I(1, 3), MOV64I(2, 0x1234), MOV64I(3, 0), MOV64I(4, 0),
+		I(0x85, 0, 0, 0, 181), I(0x27, 6, 0, 0, 1000), I(0x0f, 6, 0, 0, 0),
+		I(0x79, 0, 10, -8, 0), I(0x0f, 0, 6, 0, 0), EXIT,
+		/* cb(index, ctx): *ctx += 10; return 0 */
+		I(0x79, 3, 2, 0, 0), I(0x07, 3, 0, 0, 10), I(0x7b, 2, 3, 0, 0), MOV64I(0, 0), EXIT,
+	};
+
+	/* 3 iterations (3000), the bogus one stops after its first (1), *ctx = 30 */
+	CHECK_EQ_U64(run(p, N(p), NULL, 0), 3000 + 1 + 30, "bpf_loop callbacks on the JIT");
 }
 
 static void test_wx(void)
@@ -672,6 +692,7 @@ int main(void)
 	test_may_goto();
 	test_long_jumps();
 	test_fusion();
+	test_callbacks();
 	test_wx();
 	test_blinding();
 	test_every_row();

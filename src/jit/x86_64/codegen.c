@@ -109,6 +109,8 @@ static void close8(struct ub_x86_out *o, size_t at)
 	o->p[at - 1] = (uint8_t)(o->n - at);
 }
 
+static void emit_call_abs(struct ub_jit *j, struct ub_x86_out *o, const void *fn);
+
 /* ---- frames ------------------------------------------------------------------------------ */
 
 static int lean_saves(const struct ub_jit *j, int *regs)
@@ -163,6 +165,12 @@ static void emit_main_prologue(struct ub_jit *j, struct ub_x86_out *o)
 		ub_x86_d32(o, 0);
 		mov64(o, X_RBP, X_RSP);
 		ub_x86_alu_ri(o, X_W, 5, X_RSP, frame);
+		if (j->has_callbacks) {
+			/* Publish the callback hook for bpf_loop & co. (rsp is aligned here). */
+			emit_call_abs(j, o, (const void *)ub_jit_run_setup);
+			ub_x86_rm(o, X_W, 0x8b, X_RDI, X_R12, RC_CTX);
+			ub_x86_rm(o, X_W, 0x8b, X_RSI, X_R12, RC_LEN);
+		}
 	} else {
 		n = lean_saves(j, regs);
 		for (int i = 0; i < n; i++)
@@ -946,6 +954,33 @@ int ub_x86_emit_prog(struct ub_jit *j)
 	j->nstub = (uint32_t)o.n;
 	if (j->full_frame) {
 		ub_x86_rr(&o, 0, 0x31, X_RAX, X_RAX);
+		emit_main_epilogue(j, &o);
+	}
+	if (j->has_callbacks) {
+		/*
+		 * uint64_t entry(fn, r1, r2, r3, r4, r5), called from C by ub_jit_callback(): a run
+		 * context of its own (no packet, depth 0), the BPF arguments into place, call fn.
+		 */
+		j->cb_entry = (uint32_t)o.n;
+		push(&o, X_RBP);
+		push(&o, X_RBX);
+		push(&o, X_R12);
+		push(&o, X_R13);
+		push(&o, X_R14);
+		push(&o, X_R15);
+		ub_x86_alu_ri(&o, X_W, 5, X_RSP, RC_SIZE);
+		mov64(&o, X_R12, X_RSP);
+		for (int off = 0; off < RC_SIZE; off += 8) {
+			ub_x86_rm(&o, X_W, 0xc7, 0, X_R12, off);
+			ub_x86_d32(&o, 0);
+		}
+		mov64(&o, X_R11, X_RDI);
+		mov64(&o, X_RDI, X_RSI);
+		mov64(&o, X_RSI, X_RDX);
+		mov64(&o, X_RDX, X_RCX);
+		mov64(&o, X_RCX, X_R8);
+		mov64(&o, X_R8, X_R9);
+		ub_x86_rr(&o, 0, 0xff, 2, X_R11); /* call r11 */
 		emit_main_epilogue(j, &o);
 	}
 	j->len = o.n;
