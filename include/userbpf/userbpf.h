@@ -287,8 +287,9 @@ USERBPF_API enum userbpf_engine userbpf_prog_engine(const struct userbpf_prog *p
  * Returns 0, or for unverified programs: -EFAULT (memory access outside the given regions),
  * -ETIME (instruction budget exhausted), -EINVAL (unknown helper, bad call), -E2BIG (too many
  * frames); the reason, with the instruction index, goes to the log sink.
- * -EINVAL also when mem is NULL with mem_len > 0, or when mem_len is shorter than a verified
- * program's fixed-offset accesses to its memory need (syscall programs, as Linux's test run).
+ * Verified programs also fail with -EINVAL when mem is NULL with mem_len > 0, or when mem_len
+ * is shorter than their fixed-offset accesses to the memory need (syscall programs, as Linux's
+ * test run checks ctx_size_in).
  */
 USERBPF_API int userbpf_prog_run(struct userbpf_prog *prog, void *mem, size_t mem_len,
 				 uint64_t *retval);

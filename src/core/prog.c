@@ -296,7 +296,8 @@ USERBPF_API int userbpf_prog_run(struct userbpf_prog *prog, void *mem, size_t me
 	 * The verifier proved accesses safe for memory of at least min_mem_len bytes, and for
 	 * exactly mem_len bytes at mem (no memory: no length).
 	 */
-	if (mem_len < prog->min_mem_len || (!mem && (mem_len || prog->min_mem_len)))
+	if (!(prog->flags & USERBPF_PROG_F_UNVERIFIED) &&
+	    (mem_len < prog->min_mem_len || (!mem && (mem_len || prog->min_mem_len))))
 		return -EINVAL;
 	ub_run_enter(&run, prog, mem);
 	if (prog->jit_fn)

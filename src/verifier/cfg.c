@@ -87,6 +87,104 @@ static int check_recursion(struct ub_verifier *v, int sp, uint8_t *colour)
 	return 0;
 }
 
+/*
+ * Which registers may still matter for safety at each instruction (aux.relevant): a backward
+ * data-flow over the CFG from the places where a scalar's value decides something (an
+ * address, a branch, a helper argument, a stored value, a checked return value) through the
+ * ALU instructions that compute it. At a checkpoint, two scalars in a register that does not
+ * matter are interchangeable (a cheap stand-in for Linux's precision tracking): a counter
+ * that only ends up in an unchecked return value no longer splits the walk in two at every
+ * join.
+ */
+static uint16_t relevant_in(const struct ub_verifier *v, int i, uint16_t out)
+{
+	const struct userbpf_insn *in = &v->insns[i];
+	int id = v->aux[i].id;
+	uint16_t d = (uint16_t)(1u << in->dst_reg), s = (uint16_t)(1u << in->src_reg);
+	uint16_t args = 0x3e, r0_5 = 0x3f;
+
+	switch (ub_insn_table[id].fmt) {
+	case UB_F_ALU_K:
+	case UB_F_NEG:
+	case UB_F_END:
+		if (USERBPF_OP(in->code) == USERBPF_MOV)
+			return out & (uint16_t)~d;
+		return out;
+	case UB_F_ALU_X:
+	case UB_F_MOVSX:
+		if (!(out & d))
+			return out;
+		if (USERBPF_OP(in->code) == USERBPF_MOV)
+			return (uint16_t)((out & ~d) | s);
+		return out | s;
+	case UB_F_LDX:
+	case UB_F_LOAD_ACQ:
+		return (uint16_t)((out & ~d) | s);
+	case UB_F_ST:
+		return out | d;
+	case UB_F_STX:
+	case UB_F_STORE_REL:
+	case UB_F_ATOMIC:
+		return out | d | s | 1u;
+	case UB_F_LDDW:
+		return out & (uint16_t)~d;
+	case UB_F_LDABS:
+	case UB_F_LDIND:
+		return (uint16_t)((out & ~r0_5) | (1u << 6) | s);
+	case UB_F_JMP_K:
+		return out | d;
+	case UB_F_JMP_X:
+		return out | d | s;
+	case UB_F_CALL:
+	case UB_F_CALL_LOCAL:
+	case UB_F_CALL_KFUNC:
+	case UB_F_CALLX:
+		return (uint16_t)((out & ~r0_5) | args);
+	case UB_F_EXIT:
+		/* r0 matters at a function's exit, and at the program's when its range is checked. */
+		if (v->aux[i].subprog || v->ptype->ret_min <= v->ptype->ret_max)
+			return 1u;
+		return v->unpriv ? 1u : 0; /* unprivileged: a pointer must not leak */
+	default:
+		return 0x7ff;
+	}
+}
+
+/* Backward sweeps to a fixpoint; if loops keep it moving too long, everything matters. */
+static void compute_relevance(struct ub_verifier *v)
+{
+	int n = v->cnt;
+	bool changed = true;
+
+	for (int i = 0; i < n; i++)
+		v->aux[i].relevant = 0;
+	for (int sweep = 0; changed; sweep++) {
+		if (sweep == 64) {
+			for (int i = 0; i < n; i++)
+				v->aux[i].relevant = 0x7ff;
+			return;
+		}
+		changed = false;
+		for (int i = n - 1; i >= 0; i--) {
+			int id = v->aux[i].id, t;
+			uint16_t out = 0, nin;
+
+			if (id == UB_I_INVALID)
+				continue;
+			t = jump_target(v, i);
+			if (!is_uncond(id) && i + (int)ub_isa_slots(&v->insns[i]) < n)
+				out |= v->aux[i + ub_isa_slots(&v->insns[i])].relevant;
+			if (t >= 0)
+				out |= v->aux[t].relevant;
+			nin = (uint16_t)(relevant_in(v, i, out) | v->aux[i].relevant);
+			if (nin != v->aux[i].relevant) {
+				v->aux[i].relevant = nin;
+				changed = true;
+			}
+		}
+	}
+}
+
 int ub_check_cfg(struct ub_verifier *v)
 {
 	int n = v->cnt, err, *work, top = 0;
@@ -199,5 +297,7 @@ int ub_check_cfg(struct ub_verifier *v)
 	err = check_recursion(v, 0, colour);
 	free(work);
 	free(colour);
+	if (!err)
+		compute_relevance(v);
 	return err;
 }

@@ -215,7 +215,12 @@ static bool refsafe(const struct ub_vstate *old, const struct ub_vstate *cur, st
 	return true;
 }
 
-static bool states_contain(const struct ub_vstate *old, const struct ub_vstate *cur, bool unpriv)
+/*
+ * relevant: registers of the innermost frame whose scalar value may matter from here on;
+ * two scalars in any other register are interchangeable.
+ */
+static bool states_contain(const struct ub_vstate *old, const struct ub_vstate *cur, bool unpriv,
+			   uint16_t relevant)
 {
 	struct idmap m;
 
@@ -227,9 +232,18 @@ static bool states_contain(const struct ub_vstate *old, const struct ub_vstate *
 
 		if (of->callsite != cf->callsite || of->in_callback != cf->in_callback)
 			return false;
-		for (int r = 0; r < USERBPF_NREGS; r++)
+		for (int r = 0; r < USERBPF_NREGS; r++) {
+			/*
+			 * Skipped only when old's register was not linked: a link would have
+			 * let old's branches on it refine a register that does matter.
+			 */
+			if (fi == old->curframe && !(relevant & (1u << r)) &&
+			    of->regs[r].type == UB_SCALAR && cf->regs[r].type == UB_SCALAR &&
+			    !of->regs[r].id)
+				continue;
 			if (!regsafe(&of->regs[r], &cf->regs[r], &m))
 				return false;
+		}
 		if (!stacksafe(of, cf, &m, unpriv))
 			return false;
 	}
@@ -238,7 +252,7 @@ static bool states_contain(const struct ub_vstate *old, const struct ub_vstate *
 
 static bool states_equal(const struct ub_vstate *a, const struct ub_vstate *b, bool unpriv)
 {
-	return states_contain(a, b, unpriv) && states_contain(b, a, unpriv);
+	return states_contain(a, b, unpriv, 0x7ff) && states_contain(b, a, unpriv, 0x7ff);
 }
 
 /*
@@ -326,6 +340,8 @@ int ub_prune(struct ub_verifier *v, int insn)
 	const struct ub_helper_proto *hp = v->aux[insn].id == UB_I_CALL_HELPER ?
 		ub_helper_proto((uint32_t)v->insns[insn].imm) : NULL;
 	bool cb_call = hp && (hp->flags & UB_HF_CALLBACK), widened = false;
+	/* The runtime soundness record needs exact states: no relaxation there. */
+	uint16_t rel = v->record ? 0x7ff : v->aux[insn].relevant;
 	struct ub_sl *sl;
 
 	struct ub_sl **link = &v->explored[insn];
@@ -358,7 +374,7 @@ int ub_prune(struct ub_verifier *v, int insn)
 				 * a state already being explored covers this one, else widen so
 				 * the walk converges. No infinite-loop verdict here.
 				 */
-				if (states_contain(&sl->st, cur, v->unpriv))
+				if (states_contain(&sl->st, cur, v->unpriv, rel))
 					return 1;
 				if (!widened && widen(cur, &sl->st))
 					widened = true;
@@ -370,7 +386,7 @@ int ub_prune(struct ub_verifier *v, int insn)
 			sl->misses++;
 			continue;
 		}
-		if (states_contain(&sl->st, cur, v->unpriv)) {
+		if (states_contain(&sl->st, cur, v->unpriv, rel)) {
 			sl->hits++;
 			return 1;
 		}

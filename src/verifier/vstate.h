@@ -135,6 +135,7 @@ struct ub_insn_aux {
 	uint8_t is_jmp_target;
 	const struct ub_ctx_field *field;
 	int32_t ptr_type;     /* type of the pointer a load/store went through, -1 mixed */
+	uint16_t relevant;    /* registers whose scalar value may still matter (cfg.c) */
 };
 
 struct ub_subprog {
