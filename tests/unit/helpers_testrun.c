@@ -195,15 +195,15 @@ static void test_pcap_filters(void)
 			size_t caplen = build_packet(pkt, s * 2654435761u >> 7);
 			struct pcap_pkthdr h = { .caplen = (bpf_u_int32)caplen,
 						 .len = (bpf_u_int32)caplen + (s % 4 == 0 ? 30 : 0) };
-			struct __attribute__((packed)) { uint8_t pad[160]; uint32_t wl; } ctx;
+			uint8_t ctx[192]; /* struct __sk_buff */
 			struct userbpf_test_run_opts o = { .sz = sizeof(o), .data_in = pkt,
 							   .data_size_in = (uint32_t)caplen };
 			uint32_t want = (uint32_t)bpf_filter(bp.bf_insns, pkt, h.len, h.caplen);
 
 			/* __sk_buff.wire_len (offset 160) carries the untruncated length. */
-			memset(&ctx, 0, sizeof(ctx));
-			ctx.wl = h.len;
-			o.ctx_in = &ctx;
+			memset(ctx, 0, sizeof(ctx));
+			memcpy(ctx + 160, &h.len, 4);
+			o.ctx_in = ctx;
 			o.ctx_size_in = 192;
 			if (caplen < 14)
 				continue;
