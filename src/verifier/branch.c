@@ -222,6 +222,11 @@ int ub_check_cond_jmp(struct ub_verifier *v, const struct userbpf_insn *in, int 
 	ok_fall = refine(v, v->cur, in, false);
 	if (ok_taken < 0 || ok_fall < 0)
 		return ok_taken < 0 ? ok_taken : ok_fall;
+	if (ok_taken != ok_fall && !v->aux[i].decided) {
+		/* The values decide this branch: they matter here; the walk is redone. */
+		v->aux[i].decided = 1;
+		v->rerun = true;
+	}
 	if (!ok_taken) {
 		/* Drop the impossible side (its branch count goes with it). */
 		v->nstack--;

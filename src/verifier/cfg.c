@@ -131,10 +131,15 @@ static uint16_t relevant_in(const struct ub_verifier *v, int i, uint16_t out)
 	case UB_F_LDABS:
 	case UB_F_LDIND:
 		return (uint16_t)((out & ~r0_5) | (1u << 6) | s);
+	/*
+	 * A branch whose outcome the walk found decided by the values makes them matter. One
+	 * always explored both ways does not, except that a register compared with another
+	 * that matters refines it, so both then matter.
+	 */
 	case UB_F_JMP_K:
-		return out | d;
+		return v->aux[i].decided ? out | d : out;
 	case UB_F_JMP_X:
-		return out | d | s;
+		return (v->aux[i].decided || (out & (d | s))) ? out | d | s : out;
 	case UB_F_CALL:
 	case UB_F_CALL_LOCAL:
 	case UB_F_CALL_KFUNC:
@@ -151,7 +156,7 @@ static uint16_t relevant_in(const struct ub_verifier *v, int i, uint16_t out)
 }
 
 /* Backward sweeps to a fixpoint; if loops keep it moving too long, everything matters. */
-static void compute_relevance(struct ub_verifier *v)
+void ub_compute_relevance(struct ub_verifier *v)
 {
 	int n = v->cnt;
 	bool changed = true;
@@ -298,6 +303,6 @@ int ub_check_cfg(struct ub_verifier *v)
 	free(work);
 	free(colour);
 	if (!err)
-		compute_relevance(v);
+		ub_compute_relevance(v);
 	return err;
 }

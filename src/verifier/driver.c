@@ -226,6 +226,58 @@ path_end:
 	}
 }
 
+/* Back to the entry state with nothing explored, for another walk. */
+static int reset_walk(struct ub_verifier *v, size_t log_pos)
+{
+	for (int i = 0; i < v->nstack; i++)
+		ub_state_free_frames(&v->stack[i].st);
+	v->nstack = 0;
+	ub_explored_free(v);
+	v->explored = calloc((size_t)v->cnt + 1, sizeof(*v->explored));
+	if (v->cur) {
+		ub_state_free_frames(v->cur);
+		free(v->cur);
+		v->cur = NULL;
+	}
+	if (!v->explored)
+		return ub_reject_err(v, -ENOMEM, UB_E_NOMEM);
+	v->processed = v->total_states = v->peak_states = v->cur_states = 0;
+	v->max_states_per_insn = v->stored_states = 0;
+	if (v->log.len > log_pos) {
+		v->log.len = log_pos;
+		if (v->log.buf && log_pos < v->log.size)
+			v->log.buf[log_pos] = '\0';
+	}
+	return init_state(v);
+}
+
+/*
+ * Walk until the relevance the pruning relied on is confirmed: a walk that finds a branch
+ * decided by values it had treated as irrelevant is redone with that branch counted (a few
+ * rounds at most; then every branch counts, which is always sound).
+ */
+static int walk(struct ub_verifier *v)
+{
+	size_t log_pos = v->log.len;
+	int err;
+
+	for (int round = 0;; round++) {
+		v->rerun = false;
+		v->insn = 0;
+		v->prev_insn = -1;
+		err = do_check(v);
+		if (err || !v->rerun)
+			return err;
+		if (round == 6)
+			for (int i = 0; i < v->cnt; i++)
+				v->aux[i].decided = 1;
+		ub_compute_relevance(v);
+		err = reset_walk(v, log_pos);
+		if (err)
+			return err;
+	}
+}
+
 /* Deepest combined stack over every call chain (Linux's check_max_stack_depth). */
 static int chain_depth(struct ub_verifier *v, int sp, int depth, int frames)
 {
@@ -305,9 +357,7 @@ int ub_verifier_run(struct userbpf_prog *prog, const struct ub_verify_opts *opts
 		err = ub_record_init(v);
 	if (err)
 		goto out;
-	v->insn = 0;
-	v->prev_insn = -1;
-	err = do_check(v);
+	err = walk(v);
 	if (!err) {
 		v->insn = -1;
 		err = chain_depth(v, 0, 0, 1);

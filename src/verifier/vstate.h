@@ -136,6 +136,7 @@ struct ub_insn_aux {
 	const struct ub_ctx_field *field;
 	int32_t ptr_type;     /* type of the pointer a load/store went through, -1 mixed */
 	uint16_t relevant;    /* registers whose scalar value may still matter (cfg.c) */
+	uint8_t decided;      /* a conditional jump found one-sided on some path */
 };
 
 struct ub_subprog {
@@ -178,6 +179,7 @@ struct ub_verifier {
 	uint32_t max_ctx_end;          /* RAW_RW context: bytes the accesses need */
 	char helper_name[64];          /* scratch for the disassembler's helper names */
 	struct ub_record *record;      /* USERBPF_VERIFY_F_RECORD (record.c) */
+	bool rerun;                    /* a branch became decided: relevance changed, walk again */
 
 	/* Result. */
 	int err;                       /* first rejection's errno */
@@ -214,6 +216,7 @@ const char *ub_rtype_name(unsigned type, unsigned flags);
 /* cfg.c: subprograms, reachability, loops structure. */
 int ub_check_cfg(struct ub_verifier *v);
 int ub_subprog_of(const struct ub_verifier *v, int insn);
+void ub_compute_relevance(struct ub_verifier *v);
 
 /* states.c */
 struct ub_vstate *ub_state_new(struct ub_verifier *v);
