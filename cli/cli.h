@@ -56,5 +56,11 @@ struct userbpf_prog *cli_object_prog(struct userbpf_env *env, const char *cmd, c
  */
 int cli_run_packets(struct userbpf_prog *prog, const char *cmd, const char *data,
 		    const char *list, int json);
+/*
+ * `userbpf run --type T [--data PKT | --data-list FILE] [--json] [--prog NAME] PROG`: PROG
+ * is an ELF object (its first program of type T, or --prog NAME) or raw instructions loaded
+ * as type T; each packet runs through userbpf_prog_test_run(). Exit status as cmd_run.
+ */
+int cli_run_typed(int argc, char **argv);
 
 #endif /* UB_CLI_H */

@@ -290,3 +290,95 @@ out:
 	userbpf_env_free(env);
 	return rc;
 }
+
+/* ---- `userbpf run --type T`: programs with a context, through test runs ---------------- */
+
+static const struct {
+	const char *name;
+	uint32_t type;
+} run_types[] = {
+	{ "xdp", USERBPF_PROG_TYPE_XDP },
+	{ "socket_filter", USERBPF_PROG_TYPE_SOCKET_FILTER },
+	{ "socket", USERBPF_PROG_TYPE_SOCKET_FILTER },
+	{ "sched_cls", USERBPF_PROG_TYPE_SCHED_CLS },
+	{ "tc", USERBPF_PROG_TYPE_SCHED_CLS },
+	{ "sched_act", USERBPF_PROG_TYPE_SCHED_ACT },
+	{ "syscall", USERBPF_PROG_TYPE_SYSCALL },
+	{ "raw", USERBPF_PROG_TYPE_UNSPEC },
+};
+
+static int is_elf(const char *path)
+{
+	FILE *f = fopen(path, "rb");
+	char m[4] = { 0 };
+	int ok;
+
+	if (!f)
+		return 0;
+	ok = fread(m, 1, 4, f) == 4 && !memcmp(m, "\177ELF", 4);
+	fclose(f);
+	return ok;
+}
+
+int cli_run_typed(int argc, char **argv)
+{
+	const char *tname = NULL, *data = NULL, *list = NULL, *path = NULL, *name = NULL;
+	struct userbpf_prog_opts po = { .sz = sizeof(po), .name = "run" };
+	struct userbpf_object *obj = NULL;
+	struct userbpf_prog *prog = NULL;
+	struct userbpf_env *env;
+	struct cli_prog cp = { 0 };
+	int json = 0, rc = 1;
+	uint32_t type = UINT32_MAX;
+
+	for (int i = 1; i < argc; i++) {
+		const char *a = argv[i];
+
+		if (!strcmp(a, "--type") && i + 1 < argc) {
+			tname = argv[++i];
+		} else if (!strcmp(a, "--data") && i + 1 < argc) {
+			data = argv[++i];
+		} else if (!strcmp(a, "--data-list") && i + 1 < argc) {
+			list = argv[++i];
+		} else if (!strcmp(a, "--prog") && i + 1 < argc) {
+			name = argv[++i];
+		} else if (!strcmp(a, "--json")) {
+			json = 1;
+		} else if (!strcmp(a, "--interp")) {
+			po.engine = USERBPF_ENGINE_INTERP;
+		} else if (!strcmp(a, "--jit")) {
+			po.engine = USERBPF_ENGINE_JIT;
+		} else if (a[0] != '-' && !path) {
+			path = a;
+		} else {
+			cli_error("run", "unknown or incomplete option '%s' (see --help)", a);
+			return 2;
+		}
+	}
+	for (size_t i = 0; tname && i < sizeof(run_types) / sizeof(run_types[0]); i++)
+		if (!strcmp(run_types[i].name, tname))
+			type = run_types[i].type;
+	if (type == UINT32_MAX || !path || (!data && !list) || (data && list)) {
+		cli_error("run", "--type xdp|socket_filter|sched_cls|sched_act|syscall|raw needs "
+			  "PROG and one of --data PKT / --data-list FILE");
+		return 2;
+	}
+	env = cli_env_new(USERBPF_LOG_INFO);
+	if (!env)
+		return 1;
+	if (is_elf(path)) {
+		prog = cli_object_prog(env, "run", path, name, type, &obj);
+	} else if (!cli_prog_read(env, path, &cp)) {
+		/* Raw instructions are verified like an object's programs. */
+		po.prog_type = type;
+		prog = userbpf_prog_load(env, cp.insns, cp.cnt, &po);
+		if (!prog)
+			cli_error("run", "%s: cannot load as %s: %s", path, tname, strerror(errno));
+	}
+	if (prog)
+		rc = cli_run_packets(prog, "run", data, list, json);
+	userbpf_insns_free(cp.insns);
+	userbpf_object_free(obj);
+	userbpf_env_free(env);
+	return rc;
+}
