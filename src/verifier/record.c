@@ -2,9 +2,10 @@
 /*
  * record.c: the runtime soundness hook. With USERBPF_VERIFY_F_RECORD the walk keeps, per
  * instruction and register, the join of every abstract scalar seen there; a test run then
- * checks that each concrete register value lies inside it (a verifier bug shows up as a value
- * the proof said was impossible). Pruned paths are covered: a pruned state is contained in
- * one whose continuation was recorded.
+ * checks that each concrete register value that still matters (relevance, cfg.c) lies inside
+ * it (a verifier bug shows up as a value the proof said was impossible). Pruned paths are
+ * covered: a pruned state matches, in every register that matters, one whose continuation
+ * was recorded.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -14,6 +15,7 @@
 
 struct ub_rec_insn {
 	uint16_t seen;      /* registers recorded at least once */
+	uint16_t relevant;  /* registers whose value still matters here (pruning relied on it) */
 	uint16_t unchecked; /* registers that were a pointer or unset on some path */
 	struct ub_scalar r[USERBPF_NREGS];
 };
@@ -78,6 +80,12 @@ void ub_record_state(struct ub_verifier *v, int insn)
 void ub_record_finish(struct ub_verifier *v, bool keep)
 {
 	if (keep && v->record) {
+		/*
+		 * Pruning treated scalars that cannot matter any more as interchangeable, so
+		 * only the others are promised to stay inside the recorded values.
+		 */
+		for (int i = 0; i < v->cnt; i++)
+			v->record->insn[i].relevant = v->aux[i].relevant;
 		ub_verifier_record_free(v->prog);
 		v->prog->vrecord = v->record;
 	} else {
@@ -106,7 +114,7 @@ int ub_verifier_check_concrete(const struct userbpf_prog *prog, size_t insn,
 	for (int r = 0; r < USERBPF_NREGS; r++) {
 		char s[320];
 
-		if (!(ri->seen & (1u << r)) || (ri->unchecked & (1u << r)) ||
+		if (!(ri->seen & ri->relevant & (1u << r)) || (ri->unchecked & (1u << r)) ||
 		    ub_scalar_contains(&ri->r[r], regs[r]))
 			continue;
 		if (msg && msg_size) {

@@ -340,8 +340,7 @@ int ub_prune(struct ub_verifier *v, int insn)
 	const struct ub_helper_proto *hp = v->aux[insn].id == UB_I_CALL_HELPER ?
 		ub_helper_proto((uint32_t)v->insns[insn].imm) : NULL;
 	bool cb_call = hp && (hp->flags & UB_HF_CALLBACK), widened = false;
-	/* The runtime soundness record needs exact states: no relaxation there. */
-	uint16_t rel = v->record ? 0x7ff : v->aux[insn].relevant;
+	uint16_t rel = v->aux[insn].relevant;
 	struct ub_sl *sl;
 
 	struct ub_sl **link = &v->explored[insn];

@@ -26,7 +26,8 @@ int ub_verifier_run(struct userbpf_prog *prog, const struct ub_verify_opts *opts
 /*
  * Runtime soundness check (programs verified with USERBPF_VERIFY_F_RECORD): are the concrete
  * registers regs[0..10] about to execute instruction `insn` inside what the verifier computed
- * there? Registers that were a pointer or unset on some path are not checked. Returns 0 when
+ * there? Registers that were a pointer or unset on some path, or whose value no longer matters
+ * (the relevance pruning relied on), are not checked. Returns 0 when
  * they are (or nothing was recorded), -EFAULT with "insn N: R<r>=<value> outside <abstract>"
  * in msg (when msg_size > 0) otherwise. Allocates nothing; safe on a run path.
  */
