@@ -93,17 +93,23 @@ static double kernel_ns(int pfd, const uint8_t *pkt, uint32_t len)
 	return d;
 }
 
-int main(void)
+int main(int argc, char **argv)
 {
-	const char *build = getenv("UB_BUILD") ? getenv("UB_BUILD") : "build";
+	char build[400];
 	struct userbpf_env *env = userbpf_env_new(NULL);
 	char cmd[1024], obj_path[512];
 	struct userbpf_object *obj;
 	uint8_t pkt[128] = { 0 };
 
 	setvbuf(stdout, NULL, _IOLBF, 0);
-	snprintf(obj_path, sizeof(obj_path), "%s/bench/map_xdp_progs.o", build);
-	snprintf(cmd, sizeof(cmd), "mkdir -p %s/bench && clang -O2 -g -target bpf "
+	/* Objects go next to this binary: $BUILD/bench/map_xdp -> $BUILD/bench/. */
+	snprintf(build, sizeof(build), "%s", argc > 0 ? argv[0] : "build/bench/map_xdp");
+	if (strrchr(build, '/'))
+		*strrchr(build, '/') = 0;
+	else
+		snprintf(build, sizeof(build), ".");
+	snprintf(obj_path, sizeof(obj_path), "%s/map_xdp_progs.o", build);
+	snprintf(cmd, sizeof(cmd), "mkdir -p %s && clang -O2 -g -target bpf "
 		 "-I/usr/include/x86_64-linux-gnu -c tests/kernel/xdp_progs/progs.bpf.c -o %s",
 		 build, obj_path);
 	if (system(cmd)) {
