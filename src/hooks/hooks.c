@@ -151,6 +151,18 @@ void ub_hooks_unlock(void)
 	pthread_mutex_unlock(&hooks_mutex);
 }
 
+/* Is prog JITed and free of helper and kfunc calls (see ub_hook_run)? */
+static int prog_is_plain(const struct userbpf_prog *prog)
+{
+	if (!prog->jit_fn)
+		return 0;
+	for (size_t i = 0; i < prog->cnt; i++)
+		if (prog->insns[i].code == (USERBPF_JMP | USERBPF_CALL) &&
+		    prog->insns[i].src_reg != USERBPF_CALL_LOCAL)
+			return 0;
+	return 1;
+}
+
 struct ub_hook_list *ub_hook_list_edit(const struct ub_hook_list *old, struct userbpf_link *link,
 				       int add)
 {
@@ -173,7 +185,8 @@ struct ub_hook_list *ub_hook_list_edit(const struct ub_hook_list *old, struct us
 				l->e[n++] = old->e[i];
 		if (add && link->kind == k)
 			l->e[n++] = (struct ub_hook_entry){ link->prog, link, link->kind, link->ctx,
-							    link->nr_args };
+							    link->nr_args,
+							    (uint8_t)prog_is_plain(link->prog) };
 		if (k == USERBPF_TRAMP_ENTRY)
 			l->n_entry = n - start;
 		else if (k == USERBPF_TRAMP_OVERRIDE)

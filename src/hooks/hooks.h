@@ -53,6 +53,7 @@ struct ub_hook_entry {
 	uint8_t kind;    /* enum userbpf_tramp_kind */
 	uint8_t ctx;     /* enum userbpf_tramp_ctx */
 	uint8_t nr_args;
+	uint8_t plain;   /* JITed and calls no helper or kfunc: runs without a run context */
 };
 
 /* An immutable list of attached programs: entry ones, then override ones, then return ones. */
@@ -129,16 +130,21 @@ uint64_t ub_hook_run_stats(struct userbpf_prog *prog, void *ctx, size_t len, uin
 /*
  * Run one program: its JITed code when present, else the interpreter, inside a run context
  * (helpers.h: what bpf_get_func_ip and the map helpers see). func_ip: the hooked function, or
- * 0. Allocates nothing (after the thread's first run).
+ * 0. A `plain` program (JITed, no helper or kfunc call) needs no run context: it only touches
+ * its ctx, stack and map values its program holds references on, so it is called directly.
+ * Allocates nothing (after the thread's first run).
  */
-static inline uint64_t ub_hook_run(struct userbpf_prog *prog, void *ctx, size_t len,
+static inline uint64_t ub_hook_run(const struct ub_hook_entry *e, void *ctx, size_t len,
 				   uint64_t func_ip)
 {
+	struct userbpf_prog *prog = e->prog;
 	struct ub_run_ctx run;
 	uint64_t r0 = 0;
 
 	if (__builtin_expect(prog->env->hook_stats, 0))
 		return ub_hook_run_stats(prog, ctx, len, func_ip);
+	if (e->plain)
+		return prog->jit_fn(ctx, len);
 	ub_run_enter(&run, prog, ctx);
 	run.func_ip = func_ip;
 	if (prog->jit_fn)

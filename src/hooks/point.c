@@ -76,7 +76,7 @@ USERBPF_API UB_HOOK_HOT uint64_t userbpf_hook_point_run(struct userbpf_hook_poin
 		ub_hook_miss(list, 0, list ? list->cnt : 0);
 	} else if (list) {
 		for (uint32_t i = 0; i < list->cnt; i++)
-			r0 = ub_hook_run(list->e[i].prog, ctx, hp->ctx_size, 0);
+			r0 = ub_hook_run(&list->e[i], ctx, hp->ctx_size, 0);
 	}
 	ub_hook_exit(th);
 	return r0;

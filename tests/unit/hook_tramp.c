@@ -319,6 +319,18 @@ static void test_override_and_args(void)
 	CHECK_EQ_U64(CALL(t_add, 0, 5), 5, "override returning 0 lets the function run");
 	CHECK_EQ_U64(rec[4], 5, "fexit sees the real value");
 	userbpf_link_free(lo);
+	{
+		/* bpf_get_func_ip() sees the hooked function (record(7, ip)). */
+		struct userbpf_prog *pip = load("call 173\n r2 = r0\n r1 = 7\n call 900\n r0 = 0\n"
+						"exit\n");
+		struct userbpf_link *lip = pip ? attach(pip, (void *)t_add, USERBPF_TRAMP_ENTRY,
+							USERBPF_TRAMP_CTX_REGS, 0) : NULL;
+
+		CHECK(lip != NULL, "attach get_func_ip program: %s", logbuf);
+		CALL(t_add, 1, 1);
+		CHECK_EQ_U64(rec[7], (uint64_t)(uintptr_t)t_add, "bpf_get_func_ip = the function");
+		userbpf_link_free(lip);
+	}
 	CHECK_EQ_U64(CALL(t_add, 4, 5), 9, "override gone");
 	CHECK_EQ_U64(rec[4], 9, "fexit still attached");
 	userbpf_link_free(la);

@@ -96,9 +96,9 @@ static inline void run_ret(const struct ub_hook_list *l, uint32_t from, struct u
 
 		if (e->ctx == USERBPF_TRAMP_CTX_ARGS) {
 			args[e->nr_args] = ret;
-			ub_hook_run(e->prog, args, 8u * (e->nr_args + 1u), fip);
+			ub_hook_run(e, args, 8u * (e->nr_args + 1u), fip);
 		} else {
-			ub_hook_run(e->prog, regs, sizeof(*regs), fip);
+			ub_hook_run(e, regs, sizeof(*regs), fip);
 		}
 	}
 }
@@ -130,9 +130,9 @@ static UB_HOOK_HOT uint64_t ub_tramp_on_entry(struct userbpf_pt_regs *regs, stru
 		const struct ub_hook_entry *e = &l->e[i];
 
 		if (e->ctx == USERBPF_TRAMP_CTX_ARGS)
-			ub_hook_run(e->prog, args, 8u * e->nr_args, fip);
+			ub_hook_run(e, args, 8u * e->nr_args, fip);
 		else
-			ub_hook_run(e->prog, regs, sizeof(*regs), fip);
+			ub_hook_run(e, regs, sizeof(*regs), fip);
 	}
 	n = l->n_entry + l->n_ovr;
 	for (; i < n; i++) {
@@ -141,9 +141,9 @@ static UB_HOOK_HOT uint64_t ub_tramp_on_entry(struct userbpf_pt_regs *regs, stru
 
 		if (e->ctx == USERBPF_TRAMP_CTX_ARGS) {
 			args[e->nr_args] = 0;
-			r0 = ub_hook_run(e->prog, args, 8u * (e->nr_args + 1u), fip);
+			r0 = ub_hook_run(e, args, 8u * (e->nr_args + 1u), fip);
 		} else {
-			r0 = ub_hook_run(e->prog, regs, sizeof(*regs), fip);
+			r0 = ub_hook_run(e, regs, sizeof(*regs), fip);
 		}
 		if (r0) {
 			ret = r0;
