@@ -401,6 +401,49 @@ static void test_ringbuf(void)
 	userbpf_map_free(rb);
 }
 
+/* A freed program leaves every prog_array slot that held it. */
+static void test_prog_array(void)
+{
+	struct userbpf_insn ret0[2] = { { .code = 0xb7 }, { .code = 0x95 } };
+	struct userbpf_prog_opts po = { .sz = sizeof(po), .flags = USERBPF_PROG_F_UNVERIFIED };
+	struct userbpf_prog *p = userbpf_prog_load(env, ret0, 2, &po);
+	struct userbpf_map *pa = mk(USERBPF_MAP_TYPE_PROG_ARRAY, 4, 4, 4, 0, "pa");
+	uint32_t k = 2, v;
+
+	CHECK(p && pa, "program and prog_array");
+	if (!p || !pa)
+		return;
+	CHECK_EQ_U64(userbpf_prog_array_set(pa, 2, p), 0, "set");
+	CHECK(ub_prog_array_get(pa, 2) == p, "slot holds the program");
+	CHECK_EQ_U64(userbpf_map_lookup(pa, &k, &v), 0, "user view: occupied");
+	CHECK_EQ_U64(userbpf_map_update(pa, &k, &v, 0), -EINVAL, "update needs prog_array_set");
+	userbpf_prog_free(p);
+	CHECK(ub_prog_array_get(pa, 2) == NULL, "slot cleared when the program is freed");
+	CHECK_EQ_U64(userbpf_map_lookup(pa, &k, &v), -ENOENT, "user view: empty");
+	userbpf_map_free(pa);
+}
+
+static void test_lru_percpu(void)
+{
+	struct userbpf_map *m = mk(USERBPF_MAP_TYPE_LRU_PERCPU_HASH, 4, 8, 4, 0, "lpc");
+	int n = userbpf_num_possible_cpus();
+	uint64_t *vals = calloc((size_t)n, 8);
+	uint32_t k;
+
+	CHECK(m != NULL, "lru_percpu_hash created");
+	for (k = 0; m && k < 10; k++) {
+		vals[0] = k;
+		CHECK_EQ_U64(userbpf_map_update(m, &k, vals, 0), 0, "insert, evicting when full");
+	}
+	k = 9;
+	CHECK_EQ_U64(userbpf_map_lookup(m, &k, vals), 0, "newest present");
+	CHECK_EQ_U64(vals[0], 9, "cpu 0 slot");
+	k = 0;
+	CHECK_EQ_U64(userbpf_map_lookup(m, &k, vals), -ENOENT, "oldest evicted");
+	free(vals);
+	userbpf_map_free(m);
+}
+
 static int dump_cb(void *user, const void *key, const void *value)
 {
 	(*(int *)user)++;
@@ -426,6 +469,8 @@ int main(void)
 	test_lpm();
 	test_map_in_map();
 	test_ringbuf();
+	test_prog_array();
+	test_lru_percpu();
 	keep = mk(USERBPF_MAP_TYPE_HASH, 4, 4, 8, 0, "dump");
 	for (uint32_t k = 0; k < 5; k++)
 		userbpf_map_update(keep, &k, &k, 0);
