@@ -68,6 +68,13 @@ static const char *const policy_reasons[] = {
 	"not supported", "sleepable",
 	/* An lddw with a raw map fd in inline asm: in userbpf, imm = i is the object's i-th map. */
 	"is not pointing to valid bpf_map",
+	/* libbpf could not relocate against the kernel's BTF (the types are the host's). */
+	"CO-RE relocation",
+	/*
+	 * Linux verifies BTF-typed global functions alone and restricts their signatures; userbpf
+	 * may verify them in context, which is at least as strict about memory.
+	 */
+	"Global function",
 };
 
 struct kt_case {
@@ -267,14 +274,14 @@ static int libbpf_quiet(enum libbpf_print_level level, const char *fmt, va_list 
 }
 
 /* Every program of every object build_progs.sh could compile becomes one case. */
+static size_t load_objdir(const char *dir);
+
 static size_t load_progs(const char *build)
 {
 	char cmd[1024], line[1200], dir[1024] = "";
 	unsigned ok = 0, total = 0;
 	size_t before = ncases;
-	struct dirent **ents;
 	FILE *p;
-	int n;
 
 	snprintf(cmd, sizeof(cmd), "bash tests/kernel/build_progs.sh '%s' 2>&1", build);
 	p = popen(cmd, "r");
@@ -290,6 +297,17 @@ static size_t load_progs(const char *build)
 		return 0;
 	}
 	printf("NOTE Linux verifier test programs: clang compiled %u of %u files\n", ok, total);
+	(void)before;
+	return load_objdir(dir);
+}
+
+/* Every program of every object (*.o) in dir becomes one case. Returns how many. */
+static size_t load_objdir(const char *dir)
+{
+	size_t before = ncases;
+	struct dirent **ents;
+	int n;
+
 	libbpf_set_print(libbpf_quiet);
 	n = scandir(dir, &ents, NULL, alphasort);
 	for (int i = 0; i < n; i++) {
@@ -1154,10 +1172,10 @@ int main(void)
 {
 	const char *build = getenv("UB_BUILD") ? getenv("UB_BUILD") : "build";
 	const char *seed = getenv("UB_KT_SEED"), *nrand = getenv("UB_KT_RANDOM");
-	char why[256], path[1024];
+	char why[256], path[1024], ours[1024];
 	struct utsname kernel;
 	unsigned long budget;
-	size_t nself, nprogs, nr = nrand ? strtoul(nrand, NULL, 10) : 2000;
+	size_t nself, nprogs, nours, nr = nrand ? strtoul(nrand, NULL, 10) : 2000;
 
 	signal(SIGPIPE, SIG_IGN);
 	if (!kbpf_available(why, sizeof(why))) {
@@ -1174,6 +1192,11 @@ int main(void)
 
 	nself = load_selftests(build);
 	nprogs = load_progs(build);
+	/* The loader's corpus (tests/progs), built by make test into BUILD/progs. */
+	snprintf(ours, sizeof(ours), "%s/progs", build);
+	nours = access(ours, R_OK) ? 0 : load_objdir(ours);
+	if (!nours)
+		SKIP("tests/progs objects not found in %s (make test builds them)", ours);
 	rng_state = seed ? strtoull(seed, NULL, 0) : 0x5eed0f11b2f0001ull;
 	if (!rng_state)
 		rng_state = 1;
@@ -1192,7 +1215,9 @@ int main(void)
 		compare("Linux verifier selftests", 0, nself);
 	if (nprogs)
 		compare("Linux verifier test programs (clang)", nself, nself + nprogs);
-	compare("random programs", nself + nprogs, ncases);
+	if (nours)
+		compare("tests/progs objects", nself + nprogs, nself + nprogs + nours);
+	compare("random programs", nself + nprogs + nours, ncases);
 	printf("NOTE every disagreement: %s\n", path);
 	fclose(report);
 	for (size_t i = 0; i < nobjs; i++)
