@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/rseq.h>
 #include <unistd.h>
 
 #include "maps/map.h"
@@ -95,9 +96,28 @@ USERBPF_API int userbpf_num_possible_cpus(void)
 	return (int)ub_num_possible_cpus();
 }
 
+/*
+ * The CPU the calling thread runs on. glibc registers every thread's struct rseq with the
+ * kernel, which keeps its cpu_id current: reading it is one load (no syscall, no call).
+ * Without rseq (glibc.pthread.rseq=0, old kernels) sched_getcpu() answers. The value may be
+ * stale by the time it is used if the thread migrates: per-CPU slots are a sharding of
+ * contention, not exclusive ownership (see userbpf.h).
+ */
+static inline int this_cpu(void)
+{
+	if (__builtin_expect(__rseq_size >= 8, 1)) {
+		int cpu = (int)*(volatile uint32_t *)((char *)__builtin_thread_pointer() +
+						      __rseq_offset + 4);
+
+		if (cpu >= 0)
+			return cpu;
+	}
+	return sched_getcpu();
+}
+
 uint32_t ub_map_this_cpu(const struct userbpf_map *map)
 {
-	int cpu = sched_getcpu(); /* glibc reads rseq's cpu_id: no syscall */
+	int cpu = this_cpu();
 
 	if (cpu < 0)
 		cpu = 0;

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* map_types.c: every map type through the public API: Linux's flags, errors and iteration. */
 #include <errno.h>
+#include <sched.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -105,6 +106,23 @@ static void test_percpu_array(void)
 		for (int c = 0; c < n; c++)
 			sevens += out[c * 2] == 7;
 		CHECK_EQ_U64(sevens, 1, "exactly one cpu slot took the program's write");
+	}
+	/* Pinned to the last CPU, a program's write lands in that CPU's slot. */
+	{
+		cpu_set_t set, old;
+		uint32_t v = 1234;
+
+		sched_getaffinity(0, sizeof(old), &old);
+		CPU_ZERO(&set);
+		CPU_SET(n - 1, &set);
+		if (!sched_setaffinity(0, sizeof(set), &set)) {
+			ub_map_update_elem(m, &k, &v, 0);
+			userbpf_map_lookup(m, &k, out);
+			CHECK_EQ_U64(out[(n - 1) * 2], 1234, "slot of the CPU the thread runs on");
+			sched_setaffinity(0, sizeof(old), &old);
+		} else {
+			SKIP("cannot pin the thread to CPU %d", n - 1);
+		}
 	}
 	free(vals);
 	free(out);
