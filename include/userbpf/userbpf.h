@@ -586,7 +586,8 @@ USERBPF_API int userbpf_env_enable_stats(struct userbpf_env *env, int enable);
  * Concurrency: lookups (from programs and from this API) take no lock; updates from any number
  * of threads are safe and lose nothing. A hash-map element replaced or deleted while a program
  * still holds a pointer to it stays readable until that run ends (epoch-based reclamation).
- * Array values are updated in place, as in Linux: use atomic instructions on shared counters.
+ * Array and per-CPU values are updated in place, as in Linux (a reader may see a value half
+ * rewritten by a concurrent whole-value update): use atomic instructions on shared counters.
  *
  * Per-CPU maps keep one slot per possible CPU; a program uses the slot of the CPU its thread
  * runs on (sched_getcpu(), read from the kernel's rseq area: no syscall). Two threads on one
