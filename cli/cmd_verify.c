@@ -145,7 +145,7 @@ static struct userbpf_map *map_from_spec(struct userbpf_env *env, const char *sp
 		cli_error("verify", "--map %s: expected TYPE:KEY_SIZE:VALUE_SIZE:MAX_ENTRIES", spec);
 		return NULL;
 	}
-	snprintf(name, sizeof(name), "map%zu", idx);
+	snprintf(name, sizeof(name), "map%u", (unsigned)idx); /* idx < MAX_MAPS */
 	o.name = name;
 	map = userbpf_map_create(env, &o);
 	if (!map)
