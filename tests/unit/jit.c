@@ -8,6 +8,7 @@
 #include <errno.h>
 #include <stdint.h>
 #include <stdlib.h>
+#include <sys/mman.h>
 
 #include <userbpf/userbpf.h>
 
@@ -238,6 +239,47 @@ static void test_calls(void)
 		      r0 < (uint64_t)(uintptr_t)img->mem + img->code_len, "lddw func points into the image");
 		userbpf_prog_free(p);
 	}
+}
+
+/*
+ * Two helpers more than 2 GiB apart: the image cannot reach both with call rel32, so the driver
+ * must fall back to indirect calls. One helper is a page of code mapped far from everything.
+ */
+static void test_far_helpers(void)
+{
+	static const uint8_t ret42[] = { 0xb8, 0x2a, 0x00, 0x00, 0x00, 0xc3 }; /* mov eax, 42; ret */
+	struct userbpf_insn p[] = { I(0x85, 0, 0, 0, 201), MOV64R(6, 0), I(0x85, 0, 0, 0, 200),
+				    I(0x0f, 0, 6, 0, 0), EXIT };
+	void *far = mmap((void *)0x300000000000ull, 4096, PROT_READ | PROT_WRITE,
+			 MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	uint64_t (*fn)(uint64_t, uint64_t, uint64_t, uint64_t, uint64_t);
+
+	if (far == MAP_FAILED) {
+		SKIP("cannot map a far page");
+		return;
+	}
+	memcpy(far, ret42, sizeof(ret42));
+	if (mprotect(far, 4096, PROT_READ | PROT_EXEC)) {
+		SKIP("cannot make the far page executable");
+		munmap(far, 4096);
+		return;
+	}
+	memcpy(&fn, &far, sizeof(fn));
+	CHECK(userbpf_env_add_helper(env, 201, "far", fn) == 0, "add far helper");
+	/* helper 200 (sum_helper, in this binary) gets r1..r5 = 0: returns 0 */
+	CHECK_EQ_U64(run(p, N(p), NULL, 0), 42, "helpers out of rel32 reach of each other");
+	{
+		struct userbpf_prog *prog = load(p, N(p));
+		const struct ub_jit_image *img = prog ? prog->jit : NULL;
+		int indirect = 0;
+
+		for (size_t i = 0; img && i + 3 <= img->code_len; i++)
+			if (!memcmp((const uint8_t *)img->mem + i, "\x41\xff\xd3", 3))
+				indirect = 1;
+		CHECK(indirect, "the far helper is called through movabs r11 + call r11");
+		userbpf_prog_free(prog);
+	}
+	munmap(far, 4096);
 }
 
 /* ---- packets, loops, jumps --------------------------------------------------------------- */
@@ -688,6 +730,7 @@ int main(void)
 	test_atomics();
 	test_acquire_release();
 	test_calls();
+	test_far_helpers();
 	test_ld_pkt();
 	test_may_goto();
 	test_long_jumps();
