@@ -85,7 +85,8 @@ int main(void)
 
 	snprintf(args, sizeof(args), "--json %s", bad);
 	CHECK(run_q(args, 1) == 1, "json reject: exit 1\n%s", out);
-	CHECK(!strncmp(out, "{\"verdict\":\"reject\"", strlen("{\"verdict\":\"reject\"")), "json: verdict first\n%s", out);
+	CHECK(!strncmp(out, "{\"verdict\":\"reject\"", strlen("{\"verdict\":\"reject\"")),
+	      "json: verdict first\n%s", out);
 	CHECK(strstr(out, "\"insn\":0") != NULL, "json: insn\n%s", out);
 	CHECK(strstr(out, "\"error\":\"\"") == NULL, "json: a reason\n%s", out);
 	CHECK(strstr(out, "\"processed_insns\":") != NULL, "json: processed\n%s", out);
