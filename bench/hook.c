@@ -206,13 +206,13 @@ static void linux_rows(double base)
 		double ns;
 
 		if (pfd < 0) {
-			printf("  Linux %-46s skipped: %s\n", ret ? "uretprobe + BPF" : "uprobe + BPF",
-			       strerror(-pfd));
+			printf("  Linux %-46s skipped: %s\n",
+			       ret ? "uretprobe + BPF" : "uprobe + BPF", strerror(-pfd));
 			continue;
 		}
 		ns = measure(n, 0);
-		row(ret ? "Linux uretprobe + BPF (array map ++)" : "Linux uprobe + BPF (array map ++)",
-		    ns, base);
+		row(ret ? "Linux uretprobe + BPF (array map ++)"
+			: "Linux uprobe + BPF (array map ++)", ns, base);
 		if (linux_count(map_fd) < (uint64_t)n * 5)
 			printf("  (Linux counted %llu of %ld calls)\n",
 			       (unsigned long long)linux_count(map_fd), n * 5);

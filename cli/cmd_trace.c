@@ -39,12 +39,12 @@ static void usage(FILE *f)
 		"usage: userbpf trace [--unverified] [--agent PATH] PROG.o -- CMD [ARGS...]\n"
 		"       userbpf trace [--unverified] [--agent PATH] PROG.o -p PID\n"
 		"\n"
-		"Run CMD with PROG.o's programs attached inside it, like `bpftrace -c`, or attach them\n"
-		"to the running process PID until Ctrl-C (the process keeps running afterwards):\n"
+		"Run CMD with PROG.o's programs attached inside it, like `bpftrace -c`, or attach\n"
+		"them to the running process PID until Ctrl-C (the process runs on afterwards):\n"
 		"  SEC(\"uprobe/BINARY:FUNC\")     runs at FUNC's entry (ctx: struct pt_regs)\n"
 		"  SEC(\"uretprobe/BINARY:FUNC\")  runs when FUNC returns (PT_REGS_RC(ctx))\n"
 		"  SEC(\"fentry/[BINARY:]FUNC\")   at entry, BPF_PROG() arguments\n"
-		"  SEC(\"fmod_ret/[BINARY:]FUNC\") at entry; a non-zero return replaces FUNC's result\n"
+		"  SEC(\"fmod_ret/[BINARY:]FUNC\") at entry; non-zero return replaces FUNC's result\n"
 		"BINARY is a path (./app, /usr/bin/app) or a library name (libc.so.6).\n"
 		"bpf_printk lines and ringbuf records are printed on this command's stderr as they\n"
 		"come; the maps of .maps are printed when CMD exits (maps named *hist* with integer\n"
@@ -98,7 +98,8 @@ static unsigned long map_base(pid_t pid, const char *lib, char *path, size_t pat
 	while (fgets(line, sizeof(line), f)) {
 		char *p = strchr(line, '/');
 
-		if (!p || sscanf(line, "%lx-%*x %*s %lx", &lo, &off) != 2 || off || !strstr(p, lib)) {
+		if (!p || sscanf(line, "%lx-%*x %*s %lx", &lo, &off) != 2 || off ||
+		    !strstr(p, lib)) {
 			lo = 0;
 			continue;
 		}
@@ -252,7 +253,8 @@ static int trace_pid(pid_t pid, const char *obj, const char *agent, int unverifi
 	}
 	fprintf(stderr, "userbpf: tracing process %d; Ctrl-C to detach\n", (int)pid);
 	{
-		struct sigaction sa_int = { .sa_handler = on_sigint }; /* no SA_RESTART: read stops */
+		/* No SA_RESTART: the read below returns on Ctrl-C. */
+		struct sigaction sa_int = { .sa_handler = on_sigint };
 
 		sigemptyset(&sa_int.sa_mask);
 		sigaction(SIGINT, &sa_int, NULL);

@@ -10,10 +10,10 @@
  * talks over the CLI's unix socket, and when the CLI goes away (Ctrl-C) detaches every program,
  * prints the maps and goes dormant, leaving the process running.
  *
- * Without USERBPF_TRACE_OBJ in the environment (or the .conf file) it does nothing. It removes its variables (and
- * itself from LD_PRELOAD) at start, so the traced command's children run untraced and the
- * command sees the environment it would have had. Its output never goes to the command's own
- * stdout/stderr, only to the trace descriptor.
+ * Without USERBPF_TRACE_OBJ in the environment (or the .conf file) it does nothing. It removes
+ * its variables (and itself from LD_PRELOAD) at start, so the traced command's children run
+ * untraced and the command sees the environment it would have had. Its output never goes to
+ * the command's own stdout/stderr, only to the trace descriptor (or socket).
  */
 #include <errno.h>
 #include <inttypes.h>

@@ -49,7 +49,7 @@ void ub_point_detach(struct userbpf_link *link)
 
 	list = ub_hook_list_edit(old, link, 0);
 	if (!list) {
-		/* Out of memory: fall back to an empty list rather than leave a dangling program. */
+		/* Out of memory: an empty list rather than one that keeps a dangling program. */
 		ub_err(&link->env->log, "hook %s: no memory to rebuild the program list; "
 		       "detaching every program of the hook", hp->name);
 	} else if (!list->cnt) {

@@ -208,7 +208,8 @@ int main(void)
 	      "missing object: exit 2");
 	CHECK(strstr(slurp("bad.err"), "nonexistent") != NULL, "message names the file: %s",
 	      slurp("bad.err"));
-	CHECK(sh("cd %s && %s trace count.bpf.o -- ./no-such-cmd 2> nocmd.err", dir, cli_abs) == 127,
+	CHECK(sh("cd %s && %s trace count.bpf.o -- ./no-such-cmd 2> nocmd.err", dir,
+		 cli_abs) == 127,
 	      "missing command: exit 127");
 
 	test_pid(cli_abs);

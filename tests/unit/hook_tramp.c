@@ -196,7 +196,7 @@ static void test_shapes(void)
 	CHECK_EQ_U64(hits[2], 1, "t_add return ran once");
 	CHECK(((const uint8_t *)t_add)[0] == 0xf3, "endbr64 left in place");
 	CHECK(((const uint8_t *)t_add)[4] == 0xe9, "jmp written after endbr64");
-	CHECK(t_regs_kept() == 0, "caller-saved registers (gcc -fipa-ra callers) survive the hooks");
+	CHECK(t_regs_kept() == 0, "caller-saved registers (-fipa-ra callers) survive the hooks");
 	CHECK_EQ_U64(hits[2], 2, "t_add return ran for the direct call too");
 	userbpf_link_free(le);
 	userbpf_link_free(lr);

@@ -16,7 +16,8 @@
 
 #include "hooks/x86_64/tramp.h"
 
-static int refuse(char *why, size_t len, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+static int refuse(char *why, size_t len, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
 
 static int refuse(char *why, size_t len, const char *fmt, ...)
 {
@@ -102,8 +103,8 @@ static int relocate_one(const cs_insn *insn, uint8_t *dest, struct ub_reloc *out
 		case X86_INS_LOOP:
 		case X86_INS_LOOPE:
 		case X86_INS_LOOPNE:
-			return refuse(why, why_len, "'%s' at +%u has no 32-bit form", insn->mnemonic,
-				      (unsigned)out->n_insn);
+			return refuse(why, why_len, "'%s' at +%u has no 32-bit form",
+				      insn->mnemonic, (unsigned)out->patch_len);
 		default: {
 			/* jcc: 7x rel8 or 0f 8x rel32; the condition is the low nibble. */
 			uint8_t cc;
@@ -174,7 +175,8 @@ static int check_body(csh cs, const uint8_t *body, size_t body_len, const uint8_
 			err = refuse(why, why_len,
 				     "'%s %s' at +0x%llx jumps into the first %u bytes that the "
 				     "trampoline jump replaces", insn->mnemonic, insn->op_str,
-				     (unsigned long long)(insn->address - (uint64_t)(uintptr_t)body),
+				     (unsigned long long)(insn->address -
+							  (uint64_t)(uintptr_t)body),
 				     patch_len);
 			break;
 		}
@@ -210,7 +212,8 @@ int ub_x86_reloc(const uint8_t *site, size_t avail, const uint8_t *body, size_t 
 			break;
 		}
 		if (!cs_disasm_iter(cs, &code, &left, &addr, insn)) {
-			err = refuse(why, why_len, "undecodable instruction at +%u", out->patch_len);
+			err = refuse(why, why_len, "undecodable instruction at +%u",
+				     out->patch_len);
 			break;
 		}
 		if (is_group(insn, X86_GRP_INT) || insn->id == X86_INS_INT3) {

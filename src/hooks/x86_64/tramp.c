@@ -87,8 +87,8 @@ static inline void args_from_regs(uint64_t *args, const struct userbpf_pt_regs *
 }
 
 /* Run return programs e[from, to) with the return value ret. */
-static inline void run_ret(const struct ub_hook_list *l, uint32_t from, struct userbpf_pt_regs *regs,
-			   uint64_t *args, uint64_t ret, uint64_t fip)
+static inline void run_ret(const struct ub_hook_list *l, uint32_t from,
+			   struct userbpf_pt_regs *regs, uint64_t *args, uint64_t ret, uint64_t fip)
 {
 	regs->rax = ret;
 	for (uint32_t i = from; i < l->cnt; i++) {
@@ -483,7 +483,8 @@ static int check_opts(struct userbpf_prog *prog, const struct userbpf_tramp_opts
 		}
 		memcpy(o, opts, opts->sz < sizeof(*o) ? opts->sz : sizeof(*o));
 	}
-	if ((unsigned)o->kind > USERBPF_TRAMP_OVERRIDE || (unsigned)o->ctx > USERBPF_TRAMP_CTX_ARGS ||
+	if ((unsigned)o->kind > USERBPF_TRAMP_OVERRIDE ||
+	    (unsigned)o->ctx > USERBPF_TRAMP_CTX_ARGS ||
 	    o->nr_args > UB_HOOK_MAX_ARGS) {
 		ub_err(&prog->env->log, "hooks: bad trampoline options (kind %d, ctx %d, nr_args "
 		       "%u; nr_args is at most %d)", (int)o->kind, (int)o->ctx, o->nr_args,
