@@ -10,6 +10,7 @@
  */
 #include <errno.h>
 #include <pthread.h>
+#include <sched.h>
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
@@ -182,6 +183,150 @@ static void test_threads(void)
 	userbpf_map_free(lmap);
 }
 
+/* ---- ringbuf: many producers, one consumer thread; queue: many pushers and poppers ---- */
+
+static struct userbpf_map *rbmap, *qmap, *bmap;
+static atomic_int producers_left;
+
+static void *rb_producer(void *arg)
+{
+	uint64_t base = (uint64_t)(uintptr_t)arg << 32;
+
+	for (uint64_t i = 1; i <= PER_THREAD; i++) {
+		uint64_t *s;
+
+		while (!(s = ub_ringbuf_reserve(rbmap, 8, 0)))
+			sched_yield(); /* full: the consumer catches up */
+		*s = base | i;
+		ub_ringbuf_commit(s, 0, (i % 10) == 0); /* every 10th discarded */
+	}
+	atomic_fetch_sub(&producers_left, 1);
+	return NULL;
+}
+
+struct rb_tally {
+	uint64_t n, sum, last[NT];
+	int order_ok;
+};
+
+static int rb_tally_cb(void *user, void *data, size_t size)
+{
+	struct rb_tally *t = user;
+	uint64_t v = *(uint64_t *)data, who = v >> 32, seq = v & 0xffffffff;
+
+	t->n++;
+	t->sum += seq;
+	if (who < NT) {
+		if (seq <= t->last[who])
+			t->order_ok = 0; /* one producer's records arrive in its order */
+		t->last[who] = seq;
+	}
+	return 0;
+}
+
+static void *rb_consumer(void *arg)
+{
+	struct rb_tally *t = arg;
+
+	while (atomic_load(&producers_left) > 0)
+		userbpf_ringbuf_poll(rbmap, rb_tally_cb, t, 5);
+	userbpf_ringbuf_consume(rbmap, rb_tally_cb, t);
+	return NULL;
+}
+
+static atomic_long popped_sum, pushed_sum;
+
+static void *q_worker(void *arg)
+{
+	for (uint32_t i = 1; i <= PER_THREAD; i++) {
+		uint32_t v = i, out;
+
+		if (!qmap->ops->push(qmap, &v, 0))
+			atomic_fetch_add(&pushed_sum, v);
+		if (!qmap->ops->pop(qmap, &out))
+			atomic_fetch_add(&popped_sum, out);
+	}
+	return NULL;
+}
+
+static void *bloom_worker(void *arg)
+{
+	uint64_t base = (uint64_t)(uintptr_t)arg * 100000;
+
+	for (uint64_t i = 0; i < 5000; i++) {
+		uint64_t v = base + i;
+
+		bmap->ops->push(bmap, &v, 0);
+	}
+	return NULL;
+}
+
+static void test_more_threads(void)
+{
+	struct userbpf_map_opts o = { .sz = sizeof(o), .type = USERBPF_MAP_TYPE_RINGBUF,
+				      .max_entries = 1 << 16 };
+	struct rb_tally t = { .order_ok = 1 };
+	pthread_t w[NT], c;
+	uint64_t want_n = 0, want_sum = 0;
+
+	rbmap = userbpf_map_create(env, &o);
+	atomic_store(&producers_left, NT);
+	pthread_create(&c, NULL, rb_consumer, &t);
+	for (long i = 0; i < NT; i++)
+		pthread_create(&w[i], NULL, rb_producer, (void *)i);
+	for (int i = 0; i < NT; i++)
+		pthread_join(w[i], NULL);
+	pthread_join(c, NULL);
+	for (uint64_t i = 1; i <= PER_THREAD; i++)
+		if (i % 10) {
+			want_n++;
+			want_sum += i;
+		}
+	CHECK_EQ_U64(t.n, want_n * NT, "every submitted record consumed once, discards skipped");
+	CHECK_EQ_U64(t.sum, want_sum * NT, "record contents intact");
+	CHECK(t.order_ok, "each producer's records in its own order");
+	userbpf_map_free(rbmap);
+
+	o.type = USERBPF_MAP_TYPE_QUEUE;
+	o.value_size = 4;
+	o.max_entries = 64;
+	qmap = userbpf_map_create(env, &o);
+	for (int i = 0; i < NT; i++)
+		pthread_create(&w[i], NULL, q_worker, NULL);
+	for (int i = 0; i < NT; i++)
+		pthread_join(w[i], NULL);
+	{
+		uint32_t out;
+
+		while (!userbpf_map_lookup_and_delete(qmap, NULL, &out))
+			atomic_fetch_add(&popped_sum, out);
+	}
+	CHECK_EQ_U64(atomic_load(&popped_sum), atomic_load(&pushed_sum),
+		     "queue: everything pushed is popped exactly once");
+	userbpf_map_free(qmap);
+
+	o.type = USERBPF_MAP_TYPE_BLOOM_FILTER;
+	o.value_size = 8;
+	o.max_entries = 4 * 5000;
+	bmap = userbpf_map_create(env, &o);
+	for (long i = 0; i < NT; i++)
+		pthread_create(&w[i], NULL, bloom_worker, (void *)i);
+	for (int i = 0; i < NT; i++)
+		pthread_join(w[i], NULL);
+	{
+		long missing = 0;
+
+		for (uint64_t t2 = 0; t2 < NT; t2++)
+			for (uint64_t i = 0; i < 5000; i++) {
+				uint64_t v = t2 * 100000 + i;
+
+				missing += userbpf_map_lookup(bmap, NULL, &v) != 0;
+			}
+		CHECK_EQ_U64(missing, 0, "bloom: concurrent adds are never lost");
+	}
+	userbpf_map_free(bmap);
+}
+
 static int sum_cb(void *user, void *data, size_t size)
 {
 	*(uint64_t *)user += *(uint32_t *)data;
@@ -271,6 +416,7 @@ int main(void)
 {
 	env = userbpf_env_new(NULL);
 	test_threads();
+	test_more_threads();
 	test_cross_process();
 	userbpf_env_free(env);
 	return ub_test_done("map_threads");
