@@ -3,7 +3,8 @@
  * verifier_sound.c: whole-program soundness of the scalar analysis. Random straight-line and
  * branching ALU programs are verified with USERBPF_VERIFY_F_RECORD, then executed by a small
  * reference evaluator here for many inputs; before every instruction the concrete registers
- * must lie inside what the verifier recorded (ub_verifier_check_concrete).
+ * must lie inside what the verifier recorded (ub_verifier_check_concrete), and every stack
+ * read the verifier accepted must be inside the stack.
  */
 #include <errno.h>
 #include <stdbool.h>
@@ -39,6 +40,8 @@ static int32_t rimm(void)
 			   (int32_t)(rnd() % 200) - 100;
 }
 
+static bool with_mem;
+
 static size_t gen(struct userbpf_insn *p, size_t n)
 {
 	size_t i = 0;
@@ -56,6 +59,25 @@ static size_t gen(struct userbpf_insn *p, size_t n)
 	while (i < n - 2) {
 		uint8_t d = regs_used[rnd() % 5], s = regs_used[rnd() % 5];
 		bool is64 = rnd() & 1, isx = rnd() & 1;
+
+		if (rnd() % 8 == 0 && i + 4 < n - 2) {
+			/*
+			 * A stack read at fp - 256 + rS: accepted only when the verifier proved
+			 * rS in [0, 255] from earlier branches and ALU (and its pruning).
+			 */
+			p[i++] = (struct userbpf_insn){ .code = 0xbf, .dst_reg = 9, .src_reg = 10 };
+			p[i++] = (struct userbpf_insn){ .code = 0x07, .dst_reg = 9, .imm = -256 };
+			p[i++] = (struct userbpf_insn){ .code = 0x0f, .dst_reg = 9, .src_reg = s };
+			p[i++] = (struct userbpf_insn){ .code = 0x71, .dst_reg = 0, .src_reg = 9 };
+			with_mem = true;
+			continue;
+		}
+		if (rnd() % 6 == 0) {
+			/* Masks and small constants make bounded values common. */
+			p[i++] = (struct userbpf_insn){ .code = (uint8_t)(is64 ? 0x57 : 0x54),
+							.dst_reg = d, .imm = (int32_t)(rnd() % 512) };
+			continue;
+		}
 
 		if (rnd() % 4 == 0) {
 			/* Forward conditional jump, somewhere before the exit. */
@@ -192,7 +214,16 @@ static unsigned run_checked(struct userbpf_prog *prog, const struct userbpf_insn
 			return 0;
 		src = (in->code & 0x08) ? r[in->src_reg] :
 		      cls == 0x07 || cls == 0x05 ? (uint64_t)(int64_t)in->imm : (uint32_t)in->imm;
-		if (cls == 0x07 || cls == 0x04) {
+		if (in->code == 0x71) {
+			/* The stack is [fp - 512, fp): anything else would be an unsafe accept. */
+			if (r[in->src_reg] + in->off < r[10] - 512 || r[in->src_reg] + in->off >= r[10]) {
+				snprintf(msg, msg_size, "insn %zu: stack read at fp%+lld", pc,
+					 (long long)(r[in->src_reg] + in->off - r[10]));
+				return 1;
+			}
+			r[in->dst_reg] = 0;
+			pc++;
+		} else if (cls == 0x07 || cls == 0x04) {
 			r[in->dst_reg] = alu(r[in->dst_reg], src, op, cls == 0x07, in->off == 1);
 			pc++;
 		} else {
@@ -205,14 +236,17 @@ static unsigned run_checked(struct userbpf_prog *prog, const struct userbpf_insn
 int main(void)
 {
 	struct userbpf_env *env = userbpf_env_new(NULL);
-	unsigned accepted = 0, runs = 0, bad = 0, shown = 0;
-	struct userbpf_insn prog_insns[48];
+	unsigned accepted = 0, runs = 0, bad = 0, shown = 0, mem_accepted = 0;
+	struct userbpf_insn prog_insns[64];
 	char msg[512];
 
 	if (!CHECK(env != NULL, "env"))
 		return ub_test_done("verifier_sound");
-	for (int iter = 0; iter < 3000; iter++) {
-		size_t n = gen(prog_insns, 12 + rnd() % 36);
+	for (int iter = 0; iter < 20000; iter++) {
+		size_t n;
+
+		with_mem = false;
+		n = gen(prog_insns, 12 + rnd() % 36);
 		struct userbpf_prog_opts o = { .sz = sizeof(o) };
 		struct userbpf_prog *p;
 
@@ -223,6 +257,7 @@ int main(void)
 		if (!p)
 			continue;
 		accepted++;
+		mem_accepted += with_mem;
 		for (int k = 0; k < 24; k++) {
 			static const uint64_t lens[] = { 0, 1, 2, 7, 8, 0xff, 0x7fffffff, 0x80000000,
 							 0xffffffff, 0x100000000ull, ~0ull,
@@ -239,8 +274,10 @@ int main(void)
 		}
 		userbpf_prog_free(p);
 	}
-	printf("%u programs accepted, %u checked runs\n", accepted, runs);
+	printf("%u programs accepted (%u with a bounds-proved stack read), %u checked runs\n",
+	       accepted, mem_accepted, runs);
 	CHECK(accepted > 1000, "only %u random programs accepted", accepted);
+	CHECK(mem_accepted > 100, "only %u accepted programs read the stack", mem_accepted);
 	CHECK(bad == 0, "%u runs left the abstract state", bad);
 	userbpf_env_free(env);
 	return ub_test_done("verifier_sound");
