@@ -41,9 +41,26 @@ static void thread_gone(void *p)
 	__atomic_store_n(&th->claimed, 0, __ATOMIC_RELEASE);
 }
 
+/*
+ * In a forked child only the forking thread exists: the other slots would look busy forever
+ * (a synchronize would wait on them), and membarrier registration belongs to the parent's mm.
+ */
+static void child_after_fork(void)
+{
+	for (uint32_t i = 0; i < UB_HOOK_MAX_THREADS; i++) {
+		if (&threads[i] == ub_hook_tls)
+			continue;
+		threads[i].nest = 0;
+		threads[i].shadow_top = 0;
+		__atomic_store_n(&threads[i].claimed, 0, __ATOMIC_RELAXED);
+	}
+	membarrier_state = 0;
+}
+
 static void key_init(void)
 {
 	key_ok = !pthread_key_create(&key, thread_gone);
+	pthread_atfork(NULL, NULL, child_after_fork);
 }
 
 struct ub_hook_thread *ub_hook_thread_slow(void)

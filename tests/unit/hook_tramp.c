@@ -11,6 +11,8 @@
 #include <setjmp.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
 #include <userbpf/userbpf.h>
 
 #include "test.h"
@@ -420,6 +422,37 @@ static void test_longjmp(void)
 	userbpf_link_free(l);
 }
 
+/* A forked child runs the hooks it inherited and can detach them (nothing waits forever). */
+static void test_fork(void)
+{
+	struct userbpf_prog *p = load(p_ovr);
+	struct userbpf_link *l;
+	pid_t pid;
+	int st;
+
+	if (!CHECK(p != NULL, "program loads"))
+		return;
+	l = attach(p, (void *)t_add, USERBPF_TRAMP_OVERRIDE, USERBPF_TRAMP_CTX_REGS, 0);
+	if (!CHECK(l != NULL, "attach: %s", logbuf))
+		return;
+	fflush(stdout);
+	pid = fork();
+	if (!pid) {
+		int ok;
+
+		alarm(20);
+		ok = CALL(t_add, 4, 5) == 40;
+		userbpf_link_free(l);
+		ok = ok && CALL(t_add, 4, 5) == 9;
+		_exit(ok ? 0 : 1);
+	}
+	CHECK(pid > 0 && waitpid(pid, &st, 0) == pid && WIFEXITED(st) && !WEXITSTATUS(st),
+	      "child: inherited override runs, detach returns, original runs (status 0x%x)", st);
+	CHECK_EQ_U64(CALL(t_add, 4, 5), 40, "parent still hooked");
+	userbpf_link_free(l);
+	CHECK_EQ_U64(CALL(t_add, 4, 5), 9, "parent detached");
+}
+
 /* ---- attach/detach under load ------------------------------------------------------------- */
 #define MARK 0x5eed0000u
 static volatile int stop;
@@ -506,6 +539,7 @@ int main(void)
 	test_libc();
 	test_recursion_and_stats();
 	test_longjmp();
+	test_fork();
 	test_stress();
 	userbpf_env_free(env);
 	return ub_test_done("hook_tramp");

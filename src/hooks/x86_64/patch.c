@@ -39,6 +39,7 @@ static uint32_t n_tramps;
 static struct sigaction old_trap;
 static int handlers_installed;
 static int mem_fd = -1;
+static pid_t mem_pid;
 
 /* The sweep in progress (step 2): one at a time, under the hooks lock. */
 #define UB_SWEEP_SIG (SIGRTMAX - 2)
@@ -148,8 +149,15 @@ int ub_x86_text_write(uint8_t *addr, const uint8_t *src, size_t len)
 	uintptr_t page = (uintptr_t)addr & ~(uintptr_t)4095;
 	uintptr_t end = ((uintptr_t)addr + len + 4095) & ~(uintptr_t)4095;
 
-	if (mem_fd < 0)
+	/* /proc/self/mem names the opener's memory: a forked child must open its own. */
+	if (mem_fd >= 0 && mem_pid != getpid()) {
+		close(mem_fd);
+		mem_fd = -1;
+	}
+	if (mem_fd < 0) {
 		mem_fd = open("/proc/self/mem", O_RDWR | O_CLOEXEC);
+		mem_pid = getpid();
+	}
 	if (mem_fd >= 0 && pwrite(mem_fd, src, len, (off_t)(uintptr_t)addr) == (ssize_t)len)
 		return 0;
 	/* No /proc: a short read-write-execute window (other threads keep executing the page). */
