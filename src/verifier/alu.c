@@ -106,6 +106,9 @@ static int unpriv_bounds(struct ub_verifier *v, int regno, const struct ub_reg *
 {
 	if (!v->unpriv)
 		return 0;
+	if (r->s.smin <= -UB_MAX_VAR_OFF || r->s.umax >= UB_MAX_VAR_OFF)
+		return ub_reject(v, r->type == UB_PTR_STACK ? UB_E_STACK_ARITH_UNPRIV :
+				 UB_E_MAP_ARITH_UNPRIV, regno, r->off);
 	if (r->type == UB_PTR_STACK) {
 		int64_t off = (int64_t)r->off + r->s.smin;
 

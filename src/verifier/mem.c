@@ -100,9 +100,12 @@ static void mark_loaded(struct ub_reg *dst, unsigned size, bool sext)
 static int stack_bounds(struct ub_verifier *v, int regno, const struct ub_reg *reg, int off,
 			int size, bool write, int64_t *lo, int64_t *hi)
 {
-	*lo = (int64_t)reg->off + off + reg->s.smin;
-	*hi = (int64_t)reg->off + off + reg->s.smax + size;
-	if (reg->s.smin < -UB_STACK || reg->s.smax > UB_STACK || *lo < -UB_STACK || *hi > 0) {
+	bool wild = reg->s.smin < -UB_STACK || reg->s.smax > UB_STACK;
+
+	/* A wild variable part is refused before any arithmetic on it (no overflow). */
+	*lo = (int64_t)reg->off + off + (wild ? 0 : reg->s.smin);
+	*hi = (int64_t)reg->off + off + (wild ? 0 : reg->s.smax) + size;
+	if (wild || *lo < -UB_STACK || *hi > 0) {
 		if (!ub_scalar_is_const(&reg->s)) {
 			char t[64];
 
