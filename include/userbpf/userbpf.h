@@ -552,7 +552,8 @@ struct userbpf_tramp_opts {
  * safely are refused with the reason on the env's log sink.
  * opts may be NULL (entry, pt_regs context). Returns the link, or NULL with errno: EINVAL,
  * ENOENT (no such symbol), ENOTSUP (function shape cannot be patched safely, or the machine
- * is not x86-64), EBUSY (threads could not be brought to a safe point), ENOMEM.
+ * is not x86-64), EBUSY (threads could not be brought to a safe point, or the code at a
+ * previously hooked address changed), ENOMEM.
  */
 USERBPF_API struct userbpf_link *userbpf_tramp_attach(struct userbpf_prog *prog,
 						      const char *symbol,

@@ -11,6 +11,7 @@
 #include <setjmp.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/wait.h>
 #include <unistd.h>
 #include <userbpf/userbpf.h>
@@ -422,6 +423,40 @@ static void test_longjmp(void)
 	userbpf_link_free(l);
 }
 
+/* Code that changed at a hooked address since its last detach is refused, not re-patched. */
+static void test_changed_code(void)
+{
+	/* mov rax, rdi; add rax, rsi; ret / the same with sub */
+	static const uint8_t add[] = { 0x48, 0x89, 0xf8, 0x48, 0x01, 0xf0, 0xc3 };
+	static const uint8_t sub[] = { 0x48, 0x89, 0xf8, 0x48, 0x29, 0xf0, 0xc3 };
+	struct userbpf_prog *p = load(p_count);
+	struct userbpf_link *l;
+	uint8_t *page;
+	uint64_t (*fn)(uint64_t, uint64_t);
+
+	page = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (!CHECK(p && page != MAP_FAILED, "setup"))
+		return;
+	memset(page, 0xcc, 4096);
+	memcpy(page, add, sizeof(add));
+	mprotect(page, 4096, PROT_READ | PROT_EXEC);
+	fn = (uint64_t(*)(uint64_t, uint64_t))(uintptr_t)page;
+	reset();
+	l = attach(p, page, USERBPF_TRAMP_ENTRY, USERBPF_TRAMP_CTX_REGS, 0);
+	CHECK(l != NULL, "attach by address to anonymous code: %s", logbuf);
+	CHECK_EQ_U64(fn(7, 2), 9, "runs hooked");
+	CHECK_EQ_U64(hits[5], 1, "program ran");
+	userbpf_link_free(l);
+	mprotect(page, 4096, PROT_READ | PROT_WRITE);
+	memcpy(page, sub, sizeof(sub));
+	mprotect(page, 4096, PROT_READ | PROT_EXEC);
+	l = attach(p, page, USERBPF_TRAMP_ENTRY, USERBPF_TRAMP_CTX_REGS, 0);
+	CHECK(!l && errno == EBUSY, "changed code refused (errno %d)", errno);
+	CHECK(strstr(logbuf, "changed") != NULL, "reason: %s", logbuf);
+	CHECK_EQ_U64(fn(7, 2), 5, "new code untouched");
+	munmap(page, 4096);
+}
+
 /* A forked child runs the hooks it inherited and can detach them (nothing waits forever). */
 static void test_fork(void)
 {
@@ -540,6 +575,7 @@ int main(void)
 	test_recursion_and_stats();
 	test_longjmp();
 	test_fork();
+	test_changed_code();
 	test_stress();
 	userbpf_env_free(env);
 	return ub_test_done("hook_tramp");

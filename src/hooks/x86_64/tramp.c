@@ -27,6 +27,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/uio.h>
 #include <unistd.h>
 
 #include "hooks/x86_64/tramp.h"
@@ -514,6 +515,24 @@ static struct userbpf_link *attach(struct userbpf_prog *prog, uint8_t *func, siz
 	if (err)
 		goto fail;
 	t = tramp_find(func);
+	if (t && !t->patched) {
+		/*
+		 * Hooked before and since detached: the code there must still be what was
+		 * relocated (a library unloaded and another loaded at that address is not).
+		 */
+		uint8_t now[UB_TRAMP_MAX_PATCH];
+		struct iovec local = { now, t->reloc.patch_len };
+		struct iovec remote = { t->site, t->reloc.patch_len };
+
+		if (process_vm_readv(getpid(), &local, 1, &remote, 1, 0) !=
+			    (ssize_t)t->reloc.patch_len ||
+		    memcmp(now, t->orig, t->reloc.patch_len)) {
+			ub_err(log, "hooks: %s at %p: the code changed since it was last hooked "
+			       "(library reloaded?); refusing to patch it", name, (void *)func);
+			err = -EBUSY;
+			goto fail;
+		}
+	}
 	if (!t) {
 		t = tramp_create(func, size, name, log, &err);
 		if (!t)
