@@ -307,6 +307,9 @@ int main(int argc, char **argv)
 			fclose(f);
 			LLVMFuzzerTestOneInput(buf, len);
 		}
+		printf("fuzz_verifier: %d files, %lu accepted and run, %lu rejected, no crash\n",
+		       argc - 1, n_accepted, n_rejected);
+		userbpf_env_free(env);
 		return 0;
 	}
 	for (long it = 0; it < n; it++) {
