@@ -25,9 +25,9 @@
 #define KEYS 64
 
 enum op { OP_BASE, OP_ARRAY, OP_HASH, OP_HASH_UPD, OP_PCPU, OP_RINGBUF, OP_N };
-static const char *const op_name[OP_N] = { "baseline", "array lookup", "hash lookup",
-					   "hash update", "percpu_array lookup",
-					   "ringbuf reserve+submit" };
+static const char *const op_name[OP_N] = {
+    "baseline",	   "array lookup",	  "hash lookup",
+    "hash update", "percpu_array lookup", "ringbuf reserve+submit"};
 
 struct prog {
 	struct bpf_insn insn[OPS * 16 + 16];
@@ -36,7 +36,7 @@ struct prog {
 
 static void put(struct prog *p, uint8_t code, uint8_t dst, uint8_t src, int16_t off, int32_t imm)
 {
-	p->insn[p->n++] = (struct bpf_insn){ code, dst, src, off, imm };
+	p->insn[p->n++] = (struct bpf_insn){code, dst, src, off, imm};
 }
 
 /* The map reference: src/imm filled for the side (kernel fd or userbpf map index 0). */
@@ -102,12 +102,17 @@ static void build(struct prog *p, enum op op, uint8_t map_src, int32_t map_imm)
 static uint32_t map_type_of(enum op op)
 {
 	switch (op) {
-	case OP_ARRAY: return BPF_MAP_TYPE_ARRAY;
+	case OP_ARRAY:
+		return BPF_MAP_TYPE_ARRAY;
 	case OP_HASH:
-	case OP_HASH_UPD: return BPF_MAP_TYPE_HASH;
-	case OP_PCPU: return BPF_MAP_TYPE_PERCPU_ARRAY;
-	case OP_RINGBUF: return BPF_MAP_TYPE_RINGBUF;
-	default: return BPF_MAP_TYPE_ARRAY;
+	case OP_HASH_UPD:
+		return BPF_MAP_TYPE_HASH;
+	case OP_PCPU:
+		return BPF_MAP_TYPE_PERCPU_ARRAY;
+	case OP_RINGBUF:
+		return BPF_MAP_TYPE_RINGBUF;
+	default:
+		return BPF_MAP_TYPE_ARRAY;
 	}
 }
 
@@ -119,19 +124,20 @@ static uint32_t map_type_of(enum op op)
 static double ub_ns_per_run(struct userbpf_env *env, enum op op, int reps)
 {
 	uint32_t type = map_type_of(op);
-	struct userbpf_map_opts mo = { .sz = sizeof(mo), .type = type,
-				       .key_size = type == BPF_MAP_TYPE_RINGBUF ? 0 : 4,
-				       .value_size = type == BPF_MAP_TYPE_RINGBUF ? 0 : 8,
-				       .max_entries = type == BPF_MAP_TYPE_RINGBUF ? RING : KEYS };
+	struct userbpf_map_opts mo = {.sz = sizeof(mo),
+				      .type = type,
+				      .key_size = type == BPF_MAP_TYPE_RINGBUF ? 0 : 4,
+				      .value_size = type == BPF_MAP_TYPE_RINGBUF ? 0 : 8,
+				      .max_entries = type == BPF_MAP_TYPE_RINGBUF ? RING : KEYS};
 	struct userbpf_map *m = userbpf_map_create(env, &mo);
-	struct userbpf_prog_opts po = { .sz = sizeof(po), .prog_type = USERBPF_PROG_TYPE_XDP,
-					.maps = &m, .map_cnt = 1 };
+	struct userbpf_prog_opts po = {
+	    .sz = sizeof(po), .prog_type = USERBPF_PROG_TYPE_XDP, .maps = &m, .map_cnt = 1};
 	static struct prog p;
 	struct userbpf_prog *prog;
-	uint8_t pkt[64] = { 0 };
-	struct userbpf_test_run_opts o = { .sz = sizeof(o), .data_in = pkt, .data_size_in = 64,
-					   .repeat = reps };
-	uint64_t zero[256] = { 0 };
+	uint8_t pkt[64] = {0};
+	struct userbpf_test_run_opts o = {
+	    .sz = sizeof(o), .data_in = pkt, .data_size_in = 64, .repeat = reps};
+	uint64_t zero[256] = {0};
 
 	if (!m)
 		return -1;
@@ -165,8 +171,8 @@ static double k_ns_per_run(enum op op, int reps)
 	uint32_t type = map_type_of(op);
 	union bpf_attr a;
 	static struct prog p;
-	uint8_t pkt[64] = { 0 };
-	uint64_t zero[256] = { 0 };
+	uint8_t pkt[64] = {0};
+	uint64_t zero[256] = {0};
 	int mfd, pfd;
 	double d = -1;
 
@@ -190,7 +196,7 @@ static double k_ns_per_run(enum op op, int reps)
 	a.prog_type = BPF_PROG_TYPE_XDP;
 	a.insns = (uint64_t)(uintptr_t)p.insn;
 	a.insn_cnt = (uint32_t)p.n;
-	a.license = (uint64_t)(uintptr_t)"GPL";
+	a.license = (uint64_t)(uintptr_t) "GPL";
 	pfd = (int)sys_bpf(BPF_PROG_LOAD, &a);
 	if (pfd < 0 && op == OP_BASE)
 		fprintf(stderr, "map_ops: the kernel refused the program: %s\n", strerror(errno));
@@ -215,8 +221,8 @@ static double k_ns_per_run(enum op op, int reps)
 static double c_ns_per_op(struct userbpf_env *env, enum op op)
 {
 	uint32_t type = map_type_of(op);
-	struct userbpf_map_opts mo = { .sz = sizeof(mo), .type = type, .key_size = 4,
-				       .value_size = 8, .max_entries = KEYS };
+	struct userbpf_map_opts mo = {
+	    .sz = sizeof(mo), .type = type, .key_size = 4, .value_size = 8, .max_entries = KEYS};
 	struct userbpf_map *m;
 	struct timespec t0, t1;
 	uint64_t sum = 0, v = 7;
@@ -280,7 +286,8 @@ int main(void)
 		printf("%-24s %10s %10s %10s %8s\n", op_name[op], us, ls, cs, rs);
 	}
 	printf("(baseline run: userbpf %.0f ns, linux %.0f ns; n/a: side unavailable, e.g. no "
-	       "bpf())\n", ub[0], k[0]);
+	       "bpf())\n",
+	       ub[0], k[0]);
 	userbpf_env_free(env);
 	return 0;
 }

@@ -35,7 +35,7 @@ static int kernel_load(struct userbpf_object *obj, struct userbpf_object_prog *o
 	if (!insns || nmaps > 64)
 		goto out;
 	for (size_t m = 0; m < nmaps; m++) {
-		struct userbpf_map_desc d = { .sz = sizeof(d) };
+		struct userbpf_map_desc d = {.sz = sizeof(d)};
 
 		userbpf_object_map_desc(userbpf_object_map_at(obj, m), &d);
 		memset(&a, 0, sizeof(a));
@@ -63,7 +63,7 @@ static int kernel_load(struct userbpf_object *obj, struct userbpf_object_prog *o
 	a.prog_type = BPF_PROG_TYPE_XDP;
 	a.insns = (uint64_t)(uintptr_t)insns;
 	a.insn_cnt = (uint32_t)cnt;
-	a.license = (uint64_t)(uintptr_t)"GPL";
+	a.license = (uint64_t)(uintptr_t) "GPL";
 	pfd = (int)sys_bpf(BPF_PROG_LOAD, &a);
 	for (size_t m = 0; m < nmaps; m++) /* the program holds its maps */
 		if (fds[m] >= 0)
@@ -99,7 +99,7 @@ int main(int argc, char **argv)
 	struct userbpf_env *env = userbpf_env_new(NULL);
 	char cmd[1024], obj_path[512];
 	struct userbpf_object *obj;
-	uint8_t pkt[128] = { 0 };
+	uint8_t pkt[128] = {0};
 
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	/* Objects go next to this binary: $BUILD/bench/map_xdp -> $BUILD/bench/. */
@@ -109,7 +109,8 @@ int main(int argc, char **argv)
 	else
 		snprintf(build, sizeof(build), ".");
 	snprintf(obj_path, sizeof(obj_path), "%s/map_xdp_progs.o", build);
-	snprintf(cmd, sizeof(cmd), "mkdir -p %s && clang -O2 -g -target bpf "
+	snprintf(cmd, sizeof(cmd),
+		 "mkdir -p %s && clang -O2 -g -target bpf "
 		 "-I/usr/include/x86_64-linux-gnu -c tests/kernel/xdp_progs/progs.bpf.c -o %s",
 		 build, obj_path);
 	if (system(cmd)) {
@@ -131,8 +132,8 @@ int main(int argc, char **argv)
 	for (size_t i = 0; i < userbpf_object_prog_cnt(obj); i++) {
 		struct userbpf_object_prog *op = userbpf_object_prog_at(obj, i);
 		struct userbpf_prog *p = userbpf_object_prog_loaded(op);
-		struct userbpf_test_run_opts o = { .sz = sizeof(o), .data_in = pkt,
-						   .data_size_in = sizeof(pkt), .repeat = REPEAT };
+		struct userbpf_test_run_opts o = {
+		    .sz = sizeof(o), .data_in = pkt, .data_size_in = sizeof(pkt), .repeat = REPEAT};
 		int pfd = kernel_load(obj, op);
 		double u = -1, k = pfd >= 0 ? kernel_ns(pfd, pkt, sizeof(pkt)) : -1;
 		char us[32], ks[32], rs[16];

@@ -15,16 +15,18 @@
 
 static void usage(FILE *f)
 {
-	fprintf(f,
-		"usage: userbpf filter EXPR --pcap IN.pcap [--engine interp|jit] [--dump]\n"
-		"                     [--no-compare] [--json]\n"
-		"\n"
-		"Compile the tcpdump expression EXPR for IN.pcap's link type, translate the classic\n"
-		"BPF program to eBPF (as Linux translates socket filters), verify it and count the\n"
-		"packets it matches. Unless --no-compare, libpcap's pcap_offline_filter() runs on the\n"
-		"same packets and the two counts must agree.\n"
-		"  --dump    print the classic program and its eBPF translation\n"
-		"Exit status: 0 when the counts agree, 1 on errors or a disagreement, 2 on usage errors.\n");
+	fprintf(
+	    f,
+	    "usage: userbpf filter EXPR --pcap IN.pcap [--engine interp|jit] [--dump]\n"
+	    "                     [--no-compare] [--json]\n"
+	    "\n"
+	    "Compile the tcpdump expression EXPR for IN.pcap's link type, translate the classic\n"
+	    "BPF program to eBPF (as Linux translates socket filters), verify it and count the\n"
+	    "packets it matches. Unless --no-compare, libpcap's pcap_offline_filter() runs on the\n"
+	    "same packets and the two counts must agree.\n"
+	    "  --dump    print the classic program and its eBPF translation\n"
+	    "Exit status: 0 when the counts agree, 1 on errors or a disagreement, 2 on usage "
+	    "errors.\n");
 }
 
 static int write_out(void *user, const char *text, size_t len)
@@ -48,12 +50,12 @@ int cmd_filter(int argc, char **argv)
 	enum userbpf_engine engine = USERBPF_ENGINE_DEFAULT;
 	char errbuf[PCAP_ERRBUF_SIZE];
 	uint64_t ours = 0, theirs = 0, total = 0, skipped = 0, differ = 0, run_ns = 0;
-	struct userbpf_prog_opts po = { .sz = sizeof(po), .name = "filter",
-					.prog_type = USERBPF_PROG_TYPE_SCHED_CLS };
+	struct userbpf_prog_opts po = {
+	    .sz = sizeof(po), .name = "filter", .prog_type = USERBPF_PROG_TYPE_SCHED_CLS};
 	struct userbpf_insn *insns = NULL;
 	struct userbpf_prog *prog = NULL;
 	struct userbpf_env *env = NULL;
-	struct bpf_program bp = { 0 };
+	struct bpf_program bp = {0};
 	struct pcap_pkthdr *h;
 	const u_char *bytes;
 	size_t cnt;
@@ -129,11 +131,16 @@ int cmd_filter(int argc, char **argv)
 		goto out;
 	}
 	while ((r = pcap_next_ex(pc, &h, &bytes)) == 1) {
-		struct __attribute__((packed)) { uint8_t pad[160]; uint32_t wire_len; uint8_t
-			rest[28]; } ctx;
-		struct userbpf_test_run_opts o = { .sz = sizeof(o), .data_in = bytes,
-						   .data_size_in = h->caplen, .ctx_in = &ctx,
-						   .ctx_size_in = sizeof(ctx) };
+		struct __attribute__((packed)) {
+			uint8_t pad[160];
+			uint32_t wire_len;
+			uint8_t rest[28];
+		} ctx;
+		struct userbpf_test_run_opts o = {.sz = sizeof(o),
+						  .data_in = bytes,
+						  .data_size_in = h->caplen,
+						  .ctx_in = &ctx,
+						  .ctx_size_in = sizeof(ctx)};
 		uint64_t t0;
 		int err;
 

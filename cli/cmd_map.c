@@ -14,18 +14,20 @@
 
 static void usage(FILE *f)
 {
-	fprintf(f,
-		"usage: userbpf map dump OBJ.o [MAP] [--json] [--hist]\n"
-		"       userbpf map dump --shared PATH [--json] [--hist]\n"
-		"\n"
-		"Print every element of the maps of OBJ.o (or only MAP) once the object is loaded,\n"
-		"or of a shared map created by another process with opts.shared (PATH is its\n"
-		"memfd, e.g. /proc/PID/fd/N). Keys and values of 1, 2, 4 or 8 bytes print as\n"
-		"numbers, others as hex; per-CPU values print per CPU (JSON) or summed (table).\n"
-		"  --json  one JSON object per map: {\"name\", \"type\", \"elements\": [{key, value}]}\n"
-		"  --hist  array maps of 4- or 8-byte counters as a log2 histogram: element 0 counts\n"
-		"          the value 0, element k >= 1 counts values in [2^(k-1), 2^k)\n"
-		"Exit status: 0 on success, 1 on errors, 2 on usage errors.\n");
+	fprintf(
+	    f,
+	    "usage: userbpf map dump OBJ.o [MAP] [--json] [--hist]\n"
+	    "       userbpf map dump --shared PATH [--json] [--hist]\n"
+	    "\n"
+	    "Print every element of the maps of OBJ.o (or only MAP) once the object is loaded,\n"
+	    "or of a shared map created by another process with opts.shared (PATH is its\n"
+	    "memfd, e.g. /proc/PID/fd/N). Keys and values of 1, 2, 4 or 8 bytes print as\n"
+	    "numbers, others as hex; per-CPU values print per CPU (JSON) or summed (table).\n"
+	    "  --json  one JSON object per map: {\"name\", \"type\", \"elements\": [{key, "
+	    "value}]}\n"
+	    "  --hist  array maps of 4- or 8-byte counters as a log2 histogram: element 0 counts\n"
+	    "          the value 0, element k >= 1 counts values in [2^(k-1), 2^k)\n"
+	    "Exit status: 0 on success, 1 on errors, 2 on usage errors.\n");
 }
 
 struct dump {
@@ -144,12 +146,15 @@ static int dump_map(struct userbpf_map *map, int json, int hist)
 {
 	uint32_t type = userbpf_map_type(map);
 	const char *tn = userbpf_map_type_name(type);
-	struct dump d = { .map = map, .json = json, .first = 1,
-			  .ks = userbpf_map_key_size(map), .vs = userbpf_map_value_size(map),
-			  .ncpu = (uint32_t)userbpf_num_possible_cpus(),
-			  .percpu = type == USERBPF_MAP_TYPE_PERCPU_ARRAY ||
-				    type == USERBPF_MAP_TYPE_PERCPU_HASH ||
-				    type == USERBPF_MAP_TYPE_LRU_PERCPU_HASH };
+	struct dump d = {.map = map,
+			 .json = json,
+			 .first = 1,
+			 .ks = userbpf_map_key_size(map),
+			 .vs = userbpf_map_value_size(map),
+			 .ncpu = (uint32_t)userbpf_num_possible_cpus(),
+			 .percpu = type == USERBPF_MAP_TYPE_PERCPU_ARRAY ||
+				   type == USERBPF_MAP_TYPE_PERCPU_HASH ||
+				   type == USERBPF_MAP_TYPE_LRU_PERCPU_HASH};
 	long n;
 
 	if (type == USERBPF_MAP_TYPE_RINGBUF || type == USERBPF_MAP_TYPE_QUEUE ||
@@ -166,8 +171,10 @@ static int dump_map(struct userbpf_map *map, int json, int hist)
 	if (hist) {
 		if ((type != USERBPF_MAP_TYPE_ARRAY && type != USERBPF_MAP_TYPE_PERCPU_ARRAY) ||
 		    (d.vs != 4 && d.vs != 8)) {
-			fprintf(stderr, "userbpf map: %s: --hist needs an array of 4- or 8-byte "
-				"counters\n", userbpf_map_name(map));
+			fprintf(stderr,
+				"userbpf map: %s: --hist needs an array of 4- or 8-byte "
+				"counters\n",
+				userbpf_map_name(map));
 			return 1;
 		}
 		d.nhist = userbpf_map_max_entries(map) < 65 ? userbpf_map_max_entries(map) : 65;
@@ -177,7 +184,8 @@ static int dump_map(struct userbpf_map *map, int json, int hist)
 	}
 	if (json)
 		printf("{\"name\": \"%s\", \"type\": \"%s\", \"key_size\": %u, \"value_size\": %u, "
-		       "\"elements\": [", userbpf_map_name(map), tn ? tn : "?", d.ks, d.vs);
+		       "\"elements\": [",
+		       userbpf_map_name(map), tn ? tn : "?", d.ks, d.vs);
 	else
 		printf("%s (%s, key %u, value %u, max %u):\n", userbpf_map_name(map), tn ? tn : "?",
 		       d.ks, d.vs, userbpf_map_max_entries(map));

@@ -25,6 +25,14 @@ static void usage(FILE *f)
 		"  --jit         run on the JIT; the program is trusted (no checks at all)\n"
 		"  --budget N    stop an unverified program after N instructions (default 2^26)\n"
 		"\n"
+		"usage: userbpf run --type TYPE (--data PKT | --data-list FILE) [--json]\n"
+		"                   [--prog NAME] [--interp|--jit] PROG\n"
+		"  TYPE xdp, socket_filter, sched_cls, sched_act, syscall or raw: PROG (an\n"
+		"  ELF object's first program of that type, or --prog NAME; or raw\n"
+		"  instructions, then verified) runs like Linux's BPF_PROG_TEST_RUN on each\n"
+		"  packet file (raw bytes or hex) in order, maps persisting; --json prints\n"
+		"  {\"retval\": N, \"data_out\": \"hex\"} per packet.\n"
+		"\n"
 		"Exit status: 0 on success, 1 if the program cannot be loaded or faults,\n"
 		"2 on usage errors.\n");
 }
@@ -61,6 +69,10 @@ int cmd_run(int argc, char **argv)
 	uint64_t r0 = 0;
 	int json = 0, jit = 0, ret = 1, err;
 
+	/* With a program type: contexts and packets (cli_run_typed, cmd_xdp.c). */
+	for (int i = 1; i < argc; i++)
+		if (!strcmp(argv[i], "--type"))
+			return cli_run_typed(argc, argv);
 	for (int i = 1; i < argc; i++) {
 		const char *a = argv[i];
 

@@ -15,25 +15,25 @@
 
 static void usage(FILE *f)
 {
-	fprintf(f,
-		"usage: userbpf xdp PROG.o --pcap IN.pcap [--out OUT.pcap] [--prog NAME]\n"
-		"                   [--engine interp|jit] [--json]\n"
-		"\n"
-		"Load the XDP program of PROG.o (the first one, or --prog NAME) with its maps, run it\n"
-		"on every packet of IN.pcap in order (maps persist from packet to packet), print the\n"
-		"verdict counts and the program's throughput. --out writes the packets the program\n"
-		"returned XDP_PASS or XDP_TX for, as the program left them.\n"
-		"Packets are run like Linux's BPF_PROG_TEST_RUN: 256 bytes of headroom, at most 3520\n"
-		"bytes; longer ones are counted as skipped.\n"
-		"Exit status: 0 on success, 1 on errors, 2 on usage errors.\n");
+	fprintf(
+	    f,
+	    "usage: userbpf xdp PROG.o --pcap IN.pcap [--out OUT.pcap] [--prog NAME]\n"
+	    "                   [--engine interp|jit] [--json]\n"
+	    "\n"
+	    "Load the XDP program of PROG.o (the first one, or --prog NAME) with its maps, run it\n"
+	    "on every packet of IN.pcap in order (maps persist from packet to packet), print the\n"
+	    "verdict counts and the program's throughput. --out writes the packets the program\n"
+	    "returned XDP_PASS or XDP_TX for, as the program left them.\n"
+	    "Packets are run like Linux's BPF_PROG_TEST_RUN: 256 bytes of headroom, at most 3520\n"
+	    "bytes; longer ones are counted as skipped.\n"
+	    "Exit status: 0 on success, 1 on errors, 2 on usage errors.\n");
 }
 
-static const char *const verdicts[] = { "aborted", "drop", "pass", "tx", "redirect" };
+static const char *const verdicts[] = {"aborted", "drop", "pass", "tx", "redirect"};
 
 /* Open, load and pick the program of type `type` (or named `name`) from an object. */
 struct userbpf_prog *cli_object_prog(struct userbpf_env *env, const char *cmd, const char *path,
-				     const char *name, uint32_t type,
-				     struct userbpf_object **objp)
+				     const char *name, uint32_t type, struct userbpf_object **objp)
 {
 	struct userbpf_object *obj = userbpf_object_open_file(env, path, NULL);
 	struct userbpf_object_prog *op = NULL;
@@ -94,8 +94,8 @@ static int read_packet(const char *path, unsigned char **pkt, size_t *len)
 	return 0;
 }
 
-int cli_run_packets(struct userbpf_prog *prog, const char *cmd, const char *data,
-		    const char *list, int json)
+int cli_run_packets(struct userbpf_prog *prog, const char *cmd, const char *data, const char *list,
+		    int json)
 {
 	char **files = NULL, *listtext = NULL;
 	size_t nfiles = 0;
@@ -110,7 +110,8 @@ int cli_run_packets(struct userbpf_prog *prog, const char *cmd, const char *data
 			cli_error(cmd, "%s: %s", list, strerror(errno));
 			return 1;
 		}
-		for (line = strtok_r(listtext, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+		for (line = strtok_r(listtext, "\n", &save); line;
+		     line = strtok_r(NULL, "\n", &save)) {
 			while (*line == ' ' || *line == '\t')
 				line++;
 			if (!*line || *line == '#')
@@ -125,7 +126,7 @@ int cli_run_packets(struct userbpf_prog *prog, const char *cmd, const char *data
 	for (size_t i = 0; i < nfiles; i++) {
 		unsigned char *pkt = NULL, out[4096];
 		size_t len = 0;
-		struct userbpf_test_run_opts o = { .sz = sizeof(o) };
+		struct userbpf_test_run_opts o = {.sz = sizeof(o)};
 		int err = read_packet(files[i], &pkt, &len);
 
 		if (err) {
@@ -149,7 +150,8 @@ int cli_run_packets(struct userbpf_prog *prog, const char *cmd, const char *data
 			print_hex(stdout, out, o.data_size_out);
 			printf("\"}\n");
 		} else {
-			printf("%s: retval %u, %u bytes out\n", files[i], o.retval, o.data_size_out);
+			printf("%s: retval %u, %u bytes out\n", files[i], o.retval,
+			       o.data_size_out);
 		}
 		free(pkt);
 	}
@@ -170,7 +172,7 @@ int cmd_xdp(int argc, char **argv)
 {
 	const char *obj_path = NULL, *in = NULL, *outp = NULL, *name = NULL;
 	char errbuf[PCAP_ERRBUF_SIZE];
-	uint64_t counts[6] = { 0 }, skipped = 0, total = 0, run_ns = 0, t0;
+	uint64_t counts[6] = {0}, skipped = 0, total = 0, run_ns = 0, t0;
 	struct userbpf_object *obj = NULL;
 	struct userbpf_env *env;
 	struct userbpf_prog *prog;
@@ -228,9 +230,11 @@ int cmd_xdp(int argc, char **argv)
 	t0 = now_ns();
 	while ((r = pcap_next_ex(pc, &h, &bytes)) == 1) {
 		uint8_t out[4096];
-		struct userbpf_test_run_opts o = { .sz = sizeof(o), .data_in = bytes,
-						   .data_size_in = h->caplen, .data_out = out,
-						   .data_size_out = sizeof(out) };
+		struct userbpf_test_run_opts o = {.sz = sizeof(o),
+						  .data_in = bytes,
+						  .data_size_in = h->caplen,
+						  .data_out = out,
+						  .data_size_out = sizeof(out)};
 		int err;
 
 		total++;
@@ -240,7 +244,8 @@ int cmd_xdp(int argc, char **argv)
 		}
 		err = userbpf_prog_test_run(prog, &o);
 		if (err) {
-			cli_error("xdp", "packet %llu: %s", (unsigned long long)total, strerror(-err));
+			cli_error("xdp", "packet %llu: %s", (unsigned long long)total,
+				  strerror(-err));
 			rc = 1;
 			break;
 		}
@@ -266,7 +271,8 @@ int cmd_xdp(int argc, char **argv)
 			printf("{\"packets\": %llu, \"skipped\": %llu", (unsigned long long)total,
 			       (unsigned long long)skipped);
 			for (int v = 0; v < 5; v++)
-				printf(", \"%s\": %llu", verdicts[v], (unsigned long long)counts[v]);
+				printf(", \"%s\": %llu", verdicts[v],
+				       (unsigned long long)counts[v]);
 			printf(", \"other\": %llu, \"ns_per_packet\": %.1f, \"wall_ns\": %llu}\n",
 			       (unsigned long long)counts[5], ns, (unsigned long long)wall);
 		} else {
@@ -276,8 +282,8 @@ int cmd_xdp(int argc, char **argv)
 				printf("  %-9s %llu\n", verdicts[v], (unsigned long long)counts[v]);
 			if (counts[5])
 				printf("  %-9s %llu\n", "other", (unsigned long long)counts[5]);
-			printf("program: %.1f ns/packet (%.2f Mpps); with capture I/O: %.2f Mpps\n", ns,
-			       ns > 0 ? 1000.0 / ns : 0.0,
+			printf("program: %.1f ns/packet (%.2f Mpps); with capture I/O: %.2f Mpps\n",
+			       ns, ns > 0 ? 1000.0 / ns : 0.0,
 			       wall ? (double)ran * 1000.0 / (double)wall : 0.0);
 		}
 	}
@@ -297,20 +303,20 @@ static const struct {
 	const char *name;
 	uint32_t type;
 } run_types[] = {
-	{ "xdp", USERBPF_PROG_TYPE_XDP },
-	{ "socket_filter", USERBPF_PROG_TYPE_SOCKET_FILTER },
-	{ "socket", USERBPF_PROG_TYPE_SOCKET_FILTER },
-	{ "sched_cls", USERBPF_PROG_TYPE_SCHED_CLS },
-	{ "tc", USERBPF_PROG_TYPE_SCHED_CLS },
-	{ "sched_act", USERBPF_PROG_TYPE_SCHED_ACT },
-	{ "syscall", USERBPF_PROG_TYPE_SYSCALL },
-	{ "raw", USERBPF_PROG_TYPE_UNSPEC },
+    {"xdp", USERBPF_PROG_TYPE_XDP},
+    {"socket_filter", USERBPF_PROG_TYPE_SOCKET_FILTER},
+    {"socket", USERBPF_PROG_TYPE_SOCKET_FILTER},
+    {"sched_cls", USERBPF_PROG_TYPE_SCHED_CLS},
+    {"tc", USERBPF_PROG_TYPE_SCHED_CLS},
+    {"sched_act", USERBPF_PROG_TYPE_SCHED_ACT},
+    {"syscall", USERBPF_PROG_TYPE_SYSCALL},
+    {"raw", USERBPF_PROG_TYPE_UNSPEC},
 };
 
 static int is_elf(const char *path)
 {
 	FILE *f = fopen(path, "rb");
-	char m[4] = { 0 };
+	char m[4] = {0};
 	int ok;
 
 	if (!f)
@@ -323,11 +329,11 @@ static int is_elf(const char *path)
 int cli_run_typed(int argc, char **argv)
 {
 	const char *tname = NULL, *data = NULL, *list = NULL, *path = NULL, *name = NULL;
-	struct userbpf_prog_opts po = { .sz = sizeof(po), .name = "run" };
+	struct userbpf_prog_opts po = {.sz = sizeof(po), .name = "run"};
 	struct userbpf_object *obj = NULL;
 	struct userbpf_prog *prog = NULL;
 	struct userbpf_env *env;
-	struct cli_prog cp = { 0 };
+	struct cli_prog cp = {0};
 	int json = 0, rc = 1;
 	uint32_t type = UINT32_MAX;
 
@@ -360,7 +366,7 @@ int cli_run_typed(int argc, char **argv)
 			type = run_types[i].type;
 	if (type == UINT32_MAX || !path || (!data && !list) || (data && list)) {
 		cli_error("run", "--type xdp|socket_filter|sched_cls|sched_act|syscall|raw needs "
-			  "PROG and one of --data PKT / --data-list FILE");
+				 "PROG and one of --data PKT / --data-list FILE");
 		return 2;
 	}
 	env = cli_env_new(USERBPF_LOG_INFO);

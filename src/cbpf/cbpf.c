@@ -19,7 +19,7 @@
 #include "core/core.h"
 
 /* Classic opcode fields (linux/bpf_common.h, linux/filter.h). */
-#define C_CLASS(c) ((c) & 0x07)
+#define C_CLASS(c) ((c)&0x07)
 #define C_LD 0x00
 #define C_LDX 0x01
 #define C_ST 0x02
@@ -28,23 +28,23 @@
 #define C_JMP 0x05
 #define C_RET 0x06
 #define C_MISC 0x07
-#define C_SIZE(c) ((c) & 0x18)
+#define C_SIZE(c) ((c)&0x18)
 #define C_W 0x00
 #define C_H 0x08
 #define C_B 0x10
-#define C_MODE(c) ((c) & 0xe0)
+#define C_MODE(c) ((c)&0xe0)
 #define C_IMM 0x00
 #define C_ABS 0x20
 #define C_IND 0x40
 #define C_MEM 0x60
 #define C_LEN 0x80
 #define C_MSH 0xa0
-#define C_OP(c) ((c) & 0xf0)
-#define C_SRC(c) ((c) & 0x08)
-#define C_RVAL(c) ((c) & 0x18)
+#define C_OP(c) ((c)&0xf0)
+#define C_SRC(c) ((c)&0x08)
+#define C_RVAL(c) ((c)&0x18)
 #define C_RET_K 0x00
 #define C_RET_A 0x10
-#define C_MISCOP(c) ((c) & 0xf8)
+#define C_MISCOP(c) ((c)&0xf8)
 #define C_TAX 0x00
 #define C_TXA 0x80
 #define C_MEMWORDS 16
@@ -67,11 +67,11 @@ struct tr {
 	struct userbpf_insn *out;
 	size_t n, cap;
 	int kind;
-	size_t *start;      /* eBPF index where each classic instruction starts */
+	size_t *start; /* eBPF index where each classic instruction starts */
 	struct fix {
-		size_t at;      /* eBPF jump to patch */
-		size_t target;  /* classic index, or SIZE_MAX for ret0 */
-	} *fixes;
+		size_t at;     /* eBPF jump to patch */
+		size_t target; /* classic index, or SIZE_MAX for ret0 */
+	} * fixes;
 	size_t nfix;
 };
 
@@ -98,7 +98,7 @@ static void emit(struct tr *t, uint8_t code, uint8_t dst, uint8_t src, int16_t o
 static void jump_to(struct tr *t, uint8_t code, uint8_t dst, uint8_t src, int32_t imm,
 		    size_t target)
 {
-	t->fixes[t->nfix++] = (struct fix){ t->n, target };
+	t->fixes[t->nfix++] = (struct fix){t->n, target};
 	emit(t, code, dst, src, 0, imm);
 }
 
@@ -128,10 +128,14 @@ static void load_pkt(struct tr *t, uint8_t dst, uint8_t preg, int size)
 static int csize(uint16_t code)
 {
 	switch (C_SIZE(code)) {
-	case C_W: return 4;
-	case C_H: return 2;
-	case C_B: return 1;
-	default: return 0;
+	case C_W:
+		return 4;
+	case C_H:
+		return 2;
+	case C_B:
+		return 1;
+	default:
+		return 0;
 	}
 }
 
@@ -165,13 +169,15 @@ static int tr_load(struct tr *t, size_t i, const struct userbpf_cbpf_insn *c, ui
 			return fail(t, i, "bad load size");
 		if (t->kind == USERBPF_CBPF_SECCOMP) {
 			if (size != 4 || (c->k & 3) || c->k >= SECCOMP_DATA_SIZE)
-				return fail(t, i, "seccomp loads are aligned 32-bit words of "
+				return fail(t, i,
+					    "seccomp loads are aligned 32-bit words of "
 					    "struct seccomp_data");
 			LDX(USERBPF_W, dst, R_CTX, c->k);
 			return 0;
 		}
 		if ((int32_t)c->k < 0)
-			return fail(t, i, "ancillary and negative-offset loads (SKF_AD_*, "
+			return fail(t, i,
+				    "ancillary and negative-offset loads (SKF_AD_*, "
 				    "SKF_NET_OFF, SKF_LL_OFF) are not supported");
 		if (c->k > MAX_PKT_OFF) {
 			jump_to(t, USERBPF_JMP | USERBPF_JA, 0, 0, 0, RET0);
@@ -309,7 +315,7 @@ USERBPF_API int userbpf_cbpf_to_ebpf(struct userbpf_env *env, const struct userb
 				     size_t cnt, int kind, struct userbpf_insn **out,
 				     size_t *out_cnt)
 {
-	struct tr tr = { .env = env, .kind = kind }, *t = &tr;
+	struct tr tr = {.env = env, .kind = kind}, *t = &tr;
 	size_t ret0;
 	int err = 0;
 
@@ -338,8 +344,8 @@ USERBPF_API int userbpf_cbpf_to_ebpf(struct userbpf_env *env, const struct userb
 	ALU32(USERBPF_MOV, R_A, 0);
 	ALU32(USERBPF_MOV, R_X, 0);
 	for (int w = 0; w < C_MEMWORDS / 2; w++)
-		emit(t, USERBPF_ST | USERBPF_MEM | USERBPF_DW, 10, 0, (int16_t)(SCRATCH_OFF + 8 * w),
-		     0);
+		emit(t, USERBPF_ST | USERBPF_MEM | USERBPF_DW, 10, 0,
+		     (int16_t)(SCRATCH_OFF + 8 * w), 0);
 	if (kind == USERBPF_CBPF_SOCKET) {
 		LDX(USERBPF_W, R_DATA, R_CTX, SKB_DATA_OFF);
 		LDX(USERBPF_W, R_END, R_CTX, SKB_DATA_END_OFF);

@@ -12,8 +12,8 @@
 #include "helpers/format.h"
 #include "helpers/probe.h"
 
-long ub_bpf_format(char *out, size_t size, const char *fmt, size_t fmt_size,
-		   const uint64_t *args, uint32_t nargs)
+long ub_bpf_format(char *out, size_t size, const char *fmt, size_t fmt_size, const uint64_t *args,
+		   uint32_t nargs)
 {
 	size_t pos = 0, flen;
 	uint32_t used = 0;

@@ -11,7 +11,7 @@
  * always NUL-terminated when size > 0). Returns the length the whole output needs, NUL
  * included, or -EINVAL (unterminated format, unknown conversion, too few arguments).
  */
-long ub_bpf_format(char *out, size_t size, const char *fmt, size_t fmt_size,
-		   const uint64_t *args, uint32_t nargs);
+long ub_bpf_format(char *out, size_t size, const char *fmt, size_t fmt_size, const uint64_t *args,
+		   uint32_t nargs);
 
 #endif /* UB_FORMAT_H */

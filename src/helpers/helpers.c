@@ -21,8 +21,8 @@
 #include "helpers/progtypes.h"
 #include "maps/map.h"
 
-#define H(name) static uint64_t ub_h_##name(uint64_t r1, uint64_t r2, uint64_t r3, uint64_t r4, \
-					    uint64_t r5)
+#define H(name)                                                                                    \
+	static uint64_t ub_h_##name(uint64_t r1, uint64_t r2, uint64_t r3, uint64_t r4, uint64_t r5)
 #define PTR(x) ((void *)(uintptr_t)(x))
 #define RET(x) ((uint64_t)(int64_t)(x))
 
@@ -114,7 +114,7 @@ H(for_each_map_elem)
 {
 	struct userbpf_map *m = PTR(r1);
 	struct ub_run_ctx *run = ub_run_current;
-	struct each_ctx e = { run, r2, r3 };
+	struct each_ctx e = {run, r2, r3};
 
 	if (r4)
 		return RET(-EINVAL);
@@ -235,7 +235,7 @@ H(get_current_uid_gid)
 
 H(get_current_comm)
 {
-	char comm[17] = { 0 };
+	char comm[17] = {0};
 	char *buf = PTR(r1);
 
 	if (!r2)
@@ -318,7 +318,7 @@ static uint64_t printk_common(const char *fmt, uint64_t fmt_size, const uint64_t
 
 H(trace_printk)
 {
-	uint64_t args[3] = { r3, r4, r5 };
+	uint64_t args[3] = {r3, r4, r5};
 
 	return printk_common(PTR(r1), r2, args, 3);
 }
@@ -396,8 +396,7 @@ H(strncmp)
 }
 
 /* Linux's __bpf_strtoull: whitespace, sign, radix prefix, digits; returns chars consumed. */
-static long strtoull_common(const char *buf, uint64_t len, uint64_t flags, uint64_t *res,
-			    int *neg)
+static long strtoull_common(const char *buf, uint64_t len, uint64_t flags, uint64_t *res, int *neg)
 {
 	unsigned base = flags & 0x1f;
 	uint64_t i = 0, v = 0;
@@ -417,13 +416,14 @@ static long strtoull_common(const char *buf, uint64_t len, uint64_t flags, uint6
 	if (!base) {
 		if (buf[i] == '0') {
 			base = (i + 2 < len && tolower((unsigned char)buf[i + 1]) == 'x' &&
-				isxdigit((unsigned char)buf[i + 2])) ? 16 : 8;
+				isxdigit((unsigned char)buf[i + 2]))
+				   ? 16
+				   : 8;
 		} else {
 			base = 10;
 		}
 	}
-	if (base == 16 && i + 1 < len && buf[i] == '0' &&
-	    tolower((unsigned char)buf[i + 1]) == 'x')
+	if (base == 16 && i + 1 < len && buf[i] == '0' && tolower((unsigned char)buf[i + 1]) == 'x')
 		i += 2;
 	for (; i < len && buf[i]; i++, digits++) {
 		int c = tolower((unsigned char)buf[i]);
@@ -590,9 +590,14 @@ H(xdp_adjust_tail)
 /* ---- the table ------------------------------------------------------------------------ */
 
 static const struct ub_helper_proto protos[] = {
-#define UB_HELPER(id, hname, impl, flags, groups, ret, a1, a2, a3, a4, a5)                      \
-	{ id, #hname, impl, UB_RET_##ret,                                                       \
-	  { UB_ARG_##a1, UB_ARG_##a2, UB_ARG_##a3, UB_ARG_##a4, UB_ARG_##a5 }, flags, groups },
+#define UB_HELPER(id, hname, impl, flags, groups, ret, a1, a2, a3, a4, a5)                         \
+	{id,                                                                                       \
+	 #hname,                                                                                   \
+	 impl,                                                                                     \
+	 UB_RET_##ret,                                                                             \
+	 {UB_ARG_##a1, UB_ARG_##a2, UB_ARG_##a3, UB_ARG_##a4, UB_ARG_##a5},                        \
+	 flags,                                                                                    \
+	 groups},
 #include "helpers/helpers.def"
 #undef UB_HELPER
 };
@@ -632,17 +637,32 @@ int ub_helper_nargs(const struct ub_helper_proto *p)
 }
 
 static const char *const arg_names[UB_ARG_KIND_COUNT] = {
-	"ARG_NONE", "ARG_ANYTHING", "ARG_CONST_MAP_PTR", "ARG_PTR_TO_MAP_KEY",
-	"ARG_PTR_TO_MAP_VALUE", "ARG_PTR_TO_UNINIT_MAP_VALUE", "ARG_PTR_TO_MEM",
-	"ARG_PTR_TO_MEM_OR_NULL", "ARG_PTR_TO_RDWR_MEM_OR_NULL", "ARG_PTR_TO_UNINIT_MEM",
-	"ARG_CONST_SIZE", "ARG_CONST_SIZE_OR_ZERO", "ARG_CONST_ALLOC_SIZE_OR_ZERO",
-	"ARG_PTR_TO_CTX", "ARG_PTR_TO_FUNC", "ARG_PTR_TO_STACK_OR_NULL", "ARG_PTR_TO_CONST_STR",
-	"ARG_PTR_TO_LONG", "ARG_PTR_TO_RINGBUF_MEM",
+    "ARG_NONE",
+    "ARG_ANYTHING",
+    "ARG_CONST_MAP_PTR",
+    "ARG_PTR_TO_MAP_KEY",
+    "ARG_PTR_TO_MAP_VALUE",
+    "ARG_PTR_TO_UNINIT_MAP_VALUE",
+    "ARG_PTR_TO_MEM",
+    "ARG_PTR_TO_MEM_OR_NULL",
+    "ARG_PTR_TO_RDWR_MEM_OR_NULL",
+    "ARG_PTR_TO_UNINIT_MEM",
+    "ARG_CONST_SIZE",
+    "ARG_CONST_SIZE_OR_ZERO",
+    "ARG_CONST_ALLOC_SIZE_OR_ZERO",
+    "ARG_PTR_TO_CTX",
+    "ARG_PTR_TO_FUNC",
+    "ARG_PTR_TO_STACK_OR_NULL",
+    "ARG_PTR_TO_CONST_STR",
+    "ARG_PTR_TO_LONG",
+    "ARG_PTR_TO_RINGBUF_MEM",
 };
 
 static const char *const ret_names[UB_RET_KIND_COUNT] = {
-	"RET_INTEGER", "RET_VOID", "RET_PTR_TO_MAP_VALUE_OR_NULL",
-	"RET_PTR_TO_RINGBUF_MEM_OR_NULL",
+    "RET_INTEGER",
+    "RET_VOID",
+    "RET_PTR_TO_MAP_VALUE_OR_NULL",
+    "RET_PTR_TO_RINGBUF_MEM_OR_NULL",
 };
 
 const char *ub_arg_kind_name(unsigned kind)
@@ -658,5 +678,5 @@ const char *ub_ret_kind_name(unsigned kind)
 void ub_helpers_install(struct userbpf_env *env)
 {
 	for (size_t i = 0; i < sizeof(protos) / sizeof(protos[0]); i++)
-		env->helpers[protos[i].id] = (struct ub_helper){ protos[i].fn, protos[i].name, 0 };
+		env->helpers[protos[i].id] = (struct ub_helper){protos[i].fn, protos[i].name, 0};
 }

@@ -17,63 +17,63 @@
  */
 enum ub_arg_kind {
 	UB_ARG_NONE = 0,
-	UB_ARG_ANYTHING,              /* any initialised value */
-	UB_ARG_CONST_MAP_PTR,         /* a map (from lddw map) */
-	UB_ARG_PTR_TO_MAP_KEY,        /* key_size readable bytes (stack, map value, packet) */
-	UB_ARG_PTR_TO_MAP_VALUE,      /* value_size readable bytes */
+	UB_ARG_ANYTHING,		/* any initialised value */
+	UB_ARG_CONST_MAP_PTR,		/* a map (from lddw map) */
+	UB_ARG_PTR_TO_MAP_KEY,		/* key_size readable bytes (stack, map value, packet) */
+	UB_ARG_PTR_TO_MAP_VALUE,	/* value_size readable bytes */
 	UB_ARG_PTR_TO_UNINIT_MAP_VALUE, /* value_size writable bytes, need not be initialised */
-	UB_ARG_PTR_TO_MEM,            /* readable memory; size in the next argument */
-	UB_ARG_PTR_TO_MEM_OR_NULL,    /* the same, or NULL (then the size must be 0) */
+	UB_ARG_PTR_TO_MEM,		/* readable memory; size in the next argument */
+	UB_ARG_PTR_TO_MEM_OR_NULL,	/* the same, or NULL (then the size must be 0) */
 	UB_ARG_PTR_TO_RDWR_MEM_OR_NULL, /* writable memory or NULL (snprintf's buffer) */
-	UB_ARG_PTR_TO_UNINIT_MEM,     /* writable memory, need not be initialised; size follows */
-	UB_ARG_CONST_SIZE,            /* size of the previous memory argument, > 0 */
-	UB_ARG_CONST_SIZE_OR_ZERO,    /* size of the previous memory argument, >= 0 */
+	UB_ARG_PTR_TO_UNINIT_MEM,	/* writable memory, need not be initialised; size follows */
+	UB_ARG_CONST_SIZE,		/* size of the previous memory argument, > 0 */
+	UB_ARG_CONST_SIZE_OR_ZERO,	/* size of the previous memory argument, >= 0 */
 	UB_ARG_CONST_ALLOC_SIZE_OR_ZERO, /* a known constant: size of the returned memory */
-	UB_ARG_PTR_TO_CTX,            /* the program's context, unmodified */
-	UB_ARG_PTR_TO_FUNC,           /* a callback: lddw with src = BPF_PSEUDO_FUNC */
-	UB_ARG_PTR_TO_STACK_OR_NULL,  /* a pointer into the stack, or NULL */
-	UB_ARG_PTR_TO_CONST_STR,      /* NUL-terminated string in a read-only map value */
-	UB_ARG_PTR_TO_LONG,           /* 8 writable, 8-aligned bytes (strtol's result) */
-	UB_ARG_PTR_TO_RINGBUF_MEM,    /* memory from ringbuf_reserve; releases the reference */
+	UB_ARG_PTR_TO_CTX,		 /* the program's context, unmodified */
+	UB_ARG_PTR_TO_FUNC,		 /* a callback: lddw with src = BPF_PSEUDO_FUNC */
+	UB_ARG_PTR_TO_STACK_OR_NULL,	 /* a pointer into the stack, or NULL */
+	UB_ARG_PTR_TO_CONST_STR,	 /* NUL-terminated string in a read-only map value */
+	UB_ARG_PTR_TO_LONG,		 /* 8 writable, 8-aligned bytes (strtol's result) */
+	UB_ARG_PTR_TO_RINGBUF_MEM,	 /* memory from ringbuf_reserve; releases the reference */
 	UB_ARG_KIND_COUNT,
 };
 
 /* Return kinds, Linux's enum bpf_return_type. */
 enum ub_ret_kind {
 	UB_RET_INTEGER = 0,
-	UB_RET_VOID,                       /* r0 is undefined afterwards */
+	UB_RET_VOID,			   /* r0 is undefined afterwards */
 	UB_RET_PTR_TO_MAP_VALUE_OR_NULL,   /* value_size bytes of the map in arg 1, or NULL */
 	UB_RET_PTR_TO_RINGBUF_MEM_OR_NULL, /* acquires a reference; size = the ALLOC_SIZE arg */
 	UB_RET_KIND_COUNT,
 };
 
 /* Helper flags (struct ub_helper_proto.flags). */
-#define UB_HF_GPL        0x01 /* gpl_only in Linux: refused for non-GPL-compatible licenses */
+#define UB_HF_GPL 0x01	      /* gpl_only in Linux: refused for non-GPL-compatible licenses */
 #define UB_HF_PKT_CHANGE 0x02 /* may move packet data: invalidates packet pointers */
-#define UB_HF_CALLBACK   0x04 /* calls a BPF callback (arg kind UB_ARG_PTR_TO_FUNC) */
-#define UB_HF_TAIL_CALL  0x08 /* tail_call: the engine switches programs, see ub_run_ctx */
-#define UB_HF_PERFMON    0x10 /* Linux needs CAP_PERFMON: refused in unprivileged mode */
+#define UB_HF_CALLBACK 0x04   /* calls a BPF callback (arg kind UB_ARG_PTR_TO_FUNC) */
+#define UB_HF_TAIL_CALL 0x08  /* tail_call: the engine switches programs, see ub_run_ctx */
+#define UB_HF_PERFMON 0x10    /* Linux needs CAP_PERFMON: refused in unprivileged mode */
 
 /*
  * Helper groups: a helper is callable from a program type when its groups and the type's
  * groups (progtypes.def) intersect. One bit per family of program types, as in Linux's
  * *_func_proto() switches.
  */
-#define UB_HG_BASE 0x01 /* every program type (bpf_base_func_proto) */
-#define UB_HG_TASK 0x02 /* needs a current task: tracing, syscall, raw memory */
+#define UB_HG_BASE 0x01	 /* every program type (bpf_base_func_proto) */
+#define UB_HG_TASK 0x02	 /* needs a current task: tracing, syscall, raw memory */
 #define UB_HG_TRACE 0x04 /* attached to a function: kprobe, uprobe, fentry */
-#define UB_HG_PKT  0x08 /* packet programs: xdp, socket_filter, sched_cls/act */
-#define UB_HG_XDP  0x10 /* xdp only */
+#define UB_HG_PKT 0x08	 /* packet programs: xdp, socket_filter, sched_cls/act */
+#define UB_HG_XDP 0x10	 /* xdp only */
 
 /* The prototype of one helper: one row of helpers.def. */
 struct ub_helper_proto {
 	uint32_t id;
-	const char *name;          /* Linux name without "bpf_" */
-	userbpf_helper_fn fn;      /* built-in implementation */
-	uint8_t ret;               /* enum ub_ret_kind */
-	uint8_t args[5];           /* enum ub_arg_kind, UB_ARG_NONE after the last */
-	uint8_t flags;             /* UB_HF_* */
-	uint8_t groups;            /* UB_HG_* */
+	const char *name;     /* Linux name without "bpf_" */
+	userbpf_helper_fn fn; /* built-in implementation */
+	uint8_t ret;	      /* enum ub_ret_kind */
+	uint8_t args[5];      /* enum ub_arg_kind, UB_ARG_NONE after the last */
+	uint8_t flags;	      /* UB_HF_* */
+	uint8_t groups;	      /* UB_HG_* */
 };
 
 /* The prototype of built-in helper `id`, or NULL when userbpf has no such built-in helper. */
@@ -105,25 +105,25 @@ struct ub_run_ctx;
 struct ub_xdp_buff;
 
 /* Calls BPF function `fn` (from lddw BPF_PSEUDO_FUNC) with r1..r5 in the running program. */
-typedef uint64_t (*ub_callback_fn)(struct ub_run_ctx *run, uint64_t fn, uint64_t r1,
-				   uint64_t r2, uint64_t r3, uint64_t r4, uint64_t r5);
+typedef uint64_t (*ub_callback_fn)(struct ub_run_ctx *run, uint64_t fn, uint64_t r1, uint64_t r2,
+				   uint64_t r3, uint64_t r4, uint64_t r5);
 
 struct ub_run_ctx {
 	const struct userbpf_prog *prog; /* the program now running (changes on tail calls) */
-	void *ctx;                       /* r1 at entry */
-	uint32_t tail_calls;             /* tail calls taken so far in this run (max 33) */
+	void *ctx;			 /* r1 at entry */
+	uint32_t tail_calls;		 /* tail calls taken so far in this run (max 33) */
 	/*
 	 * Set by the tail_call helper when the call succeeds: the engine, right after a call to
 	 * helper 12 returns, checks it, clears it and continues at instruction 0 of that program
 	 * with r1 = ctx and a fresh frame. NULL: the call failed, execution goes on.
 	 */
 	const struct userbpf_prog *tail_target;
-	ub_callback_fn callback;         /* set by the engine; NULL: callbacks unsupported */
-	void *engine;                    /* engine's private state for callback */
-	uint64_t func_ip;                /* hooks: address of the traced function */
-	uint64_t attach_cookie;          /* hooks: the link's cookie */
-	struct ub_run_ctx *prev;         /* the run this one interrupted (nesting) */
-	struct ub_xdp_buff *xdp;         /* xdp runs: the buffer behind struct xdp_md */
+	ub_callback_fn callback; /* set by the engine; NULL: callbacks unsupported */
+	void *engine;		 /* engine's private state for callback */
+	uint64_t func_ip;	 /* hooks: address of the traced function */
+	uint64_t attach_cookie;	 /* hooks: the link's cookie */
+	struct ub_run_ctx *prev; /* the run this one interrupted (nesting) */
+	struct ub_xdp_buff *xdp; /* xdp runs: the buffer behind struct xdp_md */
 	/*
 	 * Memory this run may touch besides its ctx and stack (test runs: the whole packet
 	 * frame, since packet pointers lead outside the ctx). A checked (unverified) engine

@@ -78,8 +78,7 @@ static __attribute__((noinline)) void copy_bytes(volatile uint8_t *d, const vola
 		d[i] = s[i];
 }
 
-static __attribute__((noinline)) long copy_str(volatile char *d, const volatile char *s,
-					       size_t n)
+static __attribute__((noinline)) long copy_str(volatile char *d, const volatile char *s, size_t n)
 {
 	size_t i;
 

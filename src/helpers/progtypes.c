@@ -7,14 +7,14 @@
 
 /* Every context field, grouped by context and sorted by offset as listed in the .def. */
 static const struct ub_ctx_field ctx_fields[] = {
-#define UB_CTX_FIELD(ctx, fname, off, size, kind, real_off, real_size, acc)                     \
-	{ #fname, UB_CTX_ID_##ctx, off, size, real_off, real_size, UB_FK_##kind, UB_FA_##acc },
+#define UB_CTX_FIELD(ctx, fname, off, size, kind, real_off, real_size, acc)                        \
+	{#fname, UB_CTX_ID_##ctx, off, size, real_off, real_size, UB_FK_##kind, UB_FA_##acc},
 #include "helpers/progtypes.def"
 };
 
 static const struct ub_prog_type_info prog_types[] = {
-#define UB_PROG_TYPE(num, tname, ctx, acc, ctx_size, groups, ret_min, ret_max)                  \
-	{ num, #tname, UB_CTX_ID_##ctx, UB_CA_##acc, groups, ctx_size, ret_min, ret_max },
+#define UB_PROG_TYPE(num, tname, ctx, acc, ctx_size, groups, ret_min, ret_max)                     \
+	{num, #tname, UB_CTX_ID_##ctx, UB_CA_##acc, groups, ctx_size, ret_min, ret_max},
 #include "helpers/progtypes.def"
 };
 

@@ -26,9 +26,9 @@
 struct ub_xdp_buff {
 	uint8_t *data;
 	uint8_t *data_end;
-	uint8_t *data_meta;       /* == data when there is no metadata */
+	uint8_t *data_meta;	  /* == data when there is no metadata */
 	uint8_t *data_hard_start; /* start of the buffer */
-	uint8_t *frame_end;       /* end of the buffer (data_end may grow up to here) */
+	uint8_t *frame_end;	  /* end of the buffer (data_end may grow up to here) */
 	uint32_t ingress_ifindex;
 	uint32_t rx_queue_index;
 	uint32_t egress_ifindex;
@@ -45,7 +45,7 @@ struct ub_skb {
 	uint32_t pkt_type;
 	uint32_t mark;
 	uint32_t queue_mapping;
-	uint32_t protocol;        /* network byte order, like skb->protocol */
+	uint32_t protocol; /* network byte order, like skb->protocol */
 	uint32_t vlan_present;
 	uint32_t vlan_tci;
 	uint32_t vlan_proto;
@@ -71,10 +71,10 @@ struct ub_pt_regs {
 /* Which context a program type has. */
 enum ub_ctx_id {
 	UB_CTX_ID_NONE = 0, /* no fixed layout (raw memory, syscall) */
-	UB_CTX_ID_XDP,      /* struct xdp_md */
-	UB_CTX_ID_SKB,      /* struct __sk_buff */
+	UB_CTX_ID_XDP,	    /* struct xdp_md */
+	UB_CTX_ID_SKB,	    /* struct __sk_buff */
 	UB_CTX_ID_PT_REGS,  /* struct pt_regs */
-	UB_CTX_ID_ARGS,     /* u64 args[] of a traced function (fentry) */
+	UB_CTX_ID_ARGS,	    /* u64 args[] of a traced function (fentry) */
 };
 
 /* How the context may be accessed. */
@@ -88,31 +88,31 @@ enum ub_ctx_access {
 /* What a context field load yields. */
 enum ub_field_kind {
 	UB_FK_SCALAR = 0,
-	UB_FK_PKT,      /* pointer to the first packet byte */
-	UB_FK_PKT_END,  /* pointer one past the last packet byte */
+	UB_FK_PKT,	/* pointer to the first packet byte */
+	UB_FK_PKT_END,	/* pointer one past the last packet byte */
 	UB_FK_PKT_META, /* pointer to the metadata (<= packet start) */
 };
 
-#define UB_FA_R  0x1
+#define UB_FA_R 0x1
 #define UB_FA_RW 0x3
 
 struct ub_ctx_field {
 	const char *name;
-	uint8_t ctx;              /* enum ub_ctx_id */
-	uint16_t off, size;       /* in the BPF-visible struct */
-	uint16_t real_off;        /* in the runtime struct */
+	uint8_t ctx;	    /* enum ub_ctx_id */
+	uint16_t off, size; /* in the BPF-visible struct */
+	uint16_t real_off;  /* in the runtime struct */
 	uint8_t real_size;
-	uint8_t kind;             /* enum ub_field_kind */
-	uint8_t access;           /* UB_FA_* */
+	uint8_t kind;	/* enum ub_field_kind */
+	uint8_t access; /* UB_FA_* */
 };
 
 struct ub_prog_type_info {
-	uint32_t num;             /* Linux enum bpf_prog_type */
-	const char *name;         /* "xdp", "socket_filter", ... */
-	uint8_t ctx;              /* enum ub_ctx_id */
-	uint8_t ctx_access;       /* enum ub_ctx_access */
-	uint8_t groups;           /* UB_HG_* */
-	uint16_t ctx_size;        /* BPF-visible size; 0 = caller's */
+	uint32_t num;		  /* Linux enum bpf_prog_type */
+	const char *name;	  /* "xdp", "socket_filter", ... */
+	uint8_t ctx;		  /* enum ub_ctx_id */
+	uint8_t ctx_access;	  /* enum ub_ctx_access */
+	uint8_t groups;		  /* UB_HG_* */
+	uint16_t ctx_size;	  /* BPF-visible size; 0 = caller's */
 	int64_t ret_min, ret_max; /* ret_min > ret_max: unchecked */
 };
 

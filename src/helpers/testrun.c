@@ -15,8 +15,8 @@
  * the frame is mapped in the low 2 GB (MAP_32BIT).
  */
 #include <errno.h>
-#include <pthread.h>
 #include <linux/bpf.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
@@ -151,8 +151,8 @@ static void xdp_md_sync(void *ctx, struct ub_xdp_buff *x)
 
 static int run_xdp(struct userbpf_prog *prog, struct userbpf_test_run_opts *o)
 {
-	struct ub_xdp_buff x = { 0 };
-	struct xdp_md in = { 0 }, md;
+	struct ub_xdp_buff x = {0};
+	struct xdp_md in = {0}, md;
 	uint32_t meta = 0;
 	uint8_t *frame;
 	int err;
@@ -172,9 +172,11 @@ static int run_xdp(struct userbpf_prog *prog, struct userbpf_test_run_opts *o)
 		/* Linux: data_meta 0, data = metadata length, data_end = packet size. */
 		if (in.data_meta || in.data_end != o->data_size_in || in.data > in.data_end ||
 		    (in.data & 3) || in.data > 32 || in.egress_ifindex) {
-			ub_err(&prog->env->log, "%s: ctx_in xdp_md fields Linux refuses (data_meta "
+			ub_err(&prog->env->log,
+			       "%s: ctx_in xdp_md fields Linux refuses (data_meta "
 			       "0, data = metadata length <= 32, data_end = data_size_in, "
-			       "egress_ifindex 0)", prog->name);
+			       "egress_ifindex 0)",
+			       prog->name);
 			return -EINVAL;
 		}
 		meta = in.data;
@@ -219,13 +221,13 @@ static int run_xdp(struct userbpf_prog *prog, struct userbpf_test_run_opts *o)
 /* What eth_type_trans() would set on the loopback device (address 00:00:00:00:00:00). */
 static void eth_classify(struct ub_skb *s, const uint8_t *eth)
 {
-	static const uint8_t zero[6], bcast[6] = { 0xff, 0xff, 0xff, 0xff, 0xff, 0xff };
+	static const uint8_t zero[6], bcast[6] = {0xff, 0xff, 0xff, 0xff, 0xff, 0xff};
 	uint16_t proto = (uint16_t)(eth[12] << 8 | eth[13]);
 
 	if (eth[0] & 1)
 		s->pkt_type = memcmp(eth, bcast, 6) ? 2 : 1; /* PACKET_MULTICAST / BROADCAST */
 	else
-		s->pkt_type = memcmp(eth, zero, 6) ? 3 : 0;  /* PACKET_OTHERHOST / HOST */
+		s->pkt_type = memcmp(eth, zero, 6) ? 3 : 0; /* PACKET_OTHERHOST / HOST */
 	if (proto < 0x600)
 		proto = 0x0004; /* ETH_P_802_2 (length field) */
 	s->protocol = (uint32_t)((proto >> 8) | (proto & 0xff) << 8); /* network order */
@@ -272,8 +274,8 @@ static void skb_from_user(struct ub_skb *s, const struct __sk_buff *u)
 static int run_skb(struct userbpf_prog *prog, struct userbpf_test_run_opts *o)
 {
 	int l2 = prog->type != USERBPF_PROG_TYPE_SOCKET_FILTER;
-	struct __sk_buff uctx = { 0 }, raw;
-	struct ub_skb s = { 0 };
+	struct __sk_buff uctx = {0}, raw;
+	struct ub_skb s = {0};
 	uint8_t *frame, *mac;
 	int err;
 
@@ -380,8 +382,7 @@ static int run_mem(struct userbpf_prog *prog, struct userbpf_test_run_opts *o)
 	return err;
 }
 
-USERBPF_API int userbpf_prog_test_run(struct userbpf_prog *prog,
-				      struct userbpf_test_run_opts *opts)
+USERBPF_API int userbpf_prog_test_run(struct userbpf_prog *prog, struct userbpf_test_run_opts *opts)
 {
 	if (!prog || !opts || opts->sz < offsetof(struct userbpf_test_run_opts, retval64))
 		return -EINVAL;

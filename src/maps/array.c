@@ -12,12 +12,11 @@
 #include "maps/map.h"
 #include "maps/shm.h"
 
-#define ARRAY_MAX_BYTES (1ull << 32) /* beyond: -E2BIG */
+#define ARRAY_MAX_BYTES (1ull << 32)  /* beyond: -E2BIG */
 #define PERCPU_MAX_VALUE (32u * 1024) /* Linux's PCPU_MIN_UNIT_SIZE */
 
 static struct userbpf_map *array_alloc_kind(struct userbpf_env *env,
-					    const struct userbpf_map_opts *o, int percpu,
-					    int slot8)
+					    const struct userbpf_map_opts *o, int percpu, int slot8)
 {
 	const char *name = o->name ? o->name : "";
 	struct ub_array *a;
@@ -25,15 +24,18 @@ static struct userbpf_map *array_alloc_kind(struct userbpf_env *env,
 	uint32_t ncpus = percpu ? ub_num_possible_cpus() : 1;
 
 	if (o->key_size != 4 || !o->max_entries || (!slot8 && !o->value_size)) {
-		ub_err(&env->log, "map '%s': an array needs key_size 4 (got %u), value_size > 0 "
-		       "(got %u) and max_entries > 0 (got %u)", name, o->key_size, o->value_size,
-		       o->max_entries);
+		ub_err(&env->log,
+		       "map '%s': an array needs key_size 4 (got %u), value_size > 0 "
+		       "(got %u) and max_entries > 0 (got %u)",
+		       name, o->key_size, o->value_size, o->max_entries);
 		errno = EINVAL;
 		return NULL;
 	}
 	if (slot8 && o->value_size != 4) {
-		ub_err(&env->log, "map '%s': prog_array and array_of_maps need value_size 4 (an id "
-		       "or fd), got %u", name, o->value_size);
+		ub_err(&env->log,
+		       "map '%s': prog_array and array_of_maps need value_size 4 (an id "
+		       "or fd), got %u",
+		       name, o->value_size);
 		errno = EINVAL;
 		return NULL;
 	}
@@ -49,8 +51,8 @@ static struct userbpf_map *array_alloc_kind(struct userbpf_env *env,
 		return NULL;
 	}
 	if (percpu && o->value_size > PERCPU_MAX_VALUE) {
-		ub_err(&env->log, "map '%s': per-CPU value_size %u exceeds %u", name,
-		       o->value_size, PERCPU_MAX_VALUE);
+		ub_err(&env->log, "map '%s': per-CPU value_size %u exceeds %u", name, o->value_size,
+		       PERCPU_MAX_VALUE);
 		errno = E2BIG;
 		return NULL;
 	}
@@ -73,8 +75,10 @@ static struct userbpf_map *array_alloc_kind(struct userbpf_env *env,
 		a->map.ncpus = 1;
 	if (o->shared) {
 		if (slot8) {
-			ub_err(&env->log, "map '%s': prog_array/array_of_maps hold pointers and "
-			       "cannot be shared", name);
+			ub_err(&env->log,
+			       "map '%s': prog_array/array_of_maps hold pointers and "
+			       "cannot be shared",
+			       name);
 			ub_free(env, a);
 			errno = EINVAL;
 			return NULL;
@@ -134,8 +138,7 @@ static void *array_lookup(struct userbpf_map *map, const void *key)
 	return idx < map->max_entries ? slot(map, idx, 0) : NULL;
 }
 
-static int array_update(struct userbpf_map *map, const void *key, const void *value,
-			uint64_t flags)
+static int array_update(struct userbpf_map *map, const void *key, const void *value, uint64_t flags)
 {
 	uint32_t idx;
 	int err = check_flags(flags);
@@ -190,13 +193,13 @@ static struct userbpf_map *array_alloc(struct userbpf_env *env, const struct use
 }
 
 const struct ub_map_ops ub_array_ops = {
-	.alloc = array_alloc,
-	.free = array_free,
-	.lookup = array_lookup,
-	.update = array_update,
-	.delete = array_delete,
-	.for_each = array_for_each,
-	.get_next_key = array_get_next_key,
+    .alloc = array_alloc,
+    .free = array_free,
+    .lookup = array_lookup,
+    .update = array_update,
+    .delete = array_delete,
+    .for_each = array_for_each,
+    .get_next_key = array_get_next_key,
 };
 
 /* ---- percpu_array --------------------------------------------------------------------- */
@@ -253,15 +256,15 @@ static int pcpu_array_user_update(struct userbpf_map *map, const void *key, cons
 }
 
 const struct ub_map_ops ub_percpu_array_ops = {
-	.alloc = pcpu_array_alloc,
-	.free = array_free,
-	.lookup = pcpu_array_lookup,
-	.update = pcpu_array_update,
-	.delete = array_delete,
-	.for_each = array_for_each,
-	.user_lookup = pcpu_array_user_lookup,
-	.user_update = pcpu_array_user_update,
-	.get_next_key = array_get_next_key,
+    .alloc = pcpu_array_alloc,
+    .free = array_free,
+    .lookup = pcpu_array_lookup,
+    .update = pcpu_array_update,
+    .delete = array_delete,
+    .for_each = array_for_each,
+    .user_lookup = pcpu_array_user_lookup,
+    .user_update = pcpu_array_user_update,
+    .get_next_key = array_get_next_key,
 };
 
 /* ---- prog_array: slots hold program pointers, read lock-free by tail calls --------------- */
@@ -324,12 +327,12 @@ static int prog_array_delete(struct userbpf_map *map, const void *key)
 }
 
 const struct ub_map_ops ub_prog_array_ops = {
-	.alloc = prog_array_alloc,
-	.free = array_free,
-	.delete = prog_array_delete,
-	.user_lookup = prog_array_user_lookup,
-	.user_update = prog_array_user_update,
-	.get_next_key = array_get_next_key,
+    .alloc = prog_array_alloc,
+    .free = array_free,
+    .delete = prog_array_delete,
+    .user_lookup = prog_array_user_lookup,
+    .user_update = prog_array_user_update,
+    .get_next_key = array_get_next_key,
 };
 
 /* ---- array_of_maps -------------------------------------------------------------------- */
@@ -358,8 +361,10 @@ int ub_inner_map_check(struct userbpf_map *outer, struct userbpf_map *inner)
 	    inner->value_size != t->value_size ||
 	    (!(t->flags & USERBPF_F_INNER_MAP) && inner->max_entries != t->max_entries) ||
 	    ((inner->flags ^ t->flags) & ~USERBPF_F_INNER_MAP)) {
-		ub_err(&outer->env->log, "map '%s': inner map '%s' does not match the template "
-		       "(type, key/value size, max_entries, flags)", outer->name, inner->name);
+		ub_err(&outer->env->log,
+		       "map '%s': inner map '%s' does not match the template "
+		       "(type, key/value size, max_entries, flags)",
+		       outer->name, inner->name);
 		return -EINVAL;
 	}
 	if (inner->type == USERBPF_MAP_TYPE_ARRAY_OF_MAPS ||
@@ -503,13 +508,13 @@ static int aom_user_lookup(struct userbpf_map *map, const void *key, void *value
 }
 
 const struct ub_map_ops ub_array_of_maps_ops = {
-	.alloc = aom_alloc,
-	.free = aom_free,
-	.lookup = aom_lookup,
-	.delete = aom_delete,
-	.user_lookup = aom_user_lookup,
-	.user_update = aom_user_update,
-	.get_next_key = array_get_next_key,
+    .alloc = aom_alloc,
+    .free = aom_free,
+    .lookup = aom_lookup,
+    .delete = aom_delete,
+    .user_lookup = aom_user_lookup,
+    .user_update = aom_user_update,
+    .get_next_key = array_get_next_key,
 };
 
 /* ---- shared arrays opened from another process ---------------------------------------- */
@@ -517,12 +522,16 @@ const struct ub_map_ops ub_array_of_maps_ops = {
 struct userbpf_map *ub_array_open_shared(struct userbpf_env *env, const struct ub_shm_hdr *h,
 					 int fd)
 {
-	struct userbpf_map_opts o = { .sz = sizeof(o), .type = h->type, .key_size = h->key_size,
-				      .value_size = h->value_size, .max_entries = h->max_entries,
-				      .map_flags = h->flags, .name = h->name };
+	struct userbpf_map_opts o = {.sz = sizeof(o),
+				     .type = h->type,
+				     .key_size = h->key_size,
+				     .value_size = h->value_size,
+				     .max_entries = h->max_entries,
+				     .map_flags = h->flags,
+				     .name = h->name};
 	uint64_t stride = ub_round8(h->value_size);
-	uint64_t need = stride * h->max_entries * (h->type == USERBPF_MAP_TYPE_PERCPU_ARRAY ?
-						      h->ncpus : 1);
+	uint64_t need =
+	    stride * h->max_entries * (h->type == USERBPF_MAP_TYPE_PERCPU_ARRAY ? h->ncpus : 1);
 	struct ub_array *a;
 	int myfd;
 
@@ -541,9 +550,9 @@ struct userbpf_map *ub_array_open_shared(struct userbpf_env *env, const struct u
 	a->map.ncpus = h->type == USERBPF_MAP_TYPE_PERCPU_ARRAY ? h->ncpus : 1;
 	myfd = dup(fd);
 	a->map.shm_size = UB_PAGE + ((h->data_size + UB_PAGE - 1) & ~(uint64_t)(UB_PAGE - 1));
-	a->map.shm = myfd < 0 ? MAP_FAILED
-			      : mmap(NULL, a->map.shm_size, PROT_READ | PROT_WRITE, MAP_SHARED,
-				     myfd, 0);
+	a->map.shm = myfd < 0
+			 ? MAP_FAILED
+			 : mmap(NULL, a->map.shm_size, PROT_READ | PROT_WRITE, MAP_SHARED, myfd, 0);
 	if (a->map.shm == MAP_FAILED) {
 		int e = errno;
 

@@ -40,9 +40,10 @@ static struct userbpf_map *bloom_alloc(struct userbpf_env *env, const struct use
 	struct bloom *b;
 
 	if (o->key_size || !o->value_size || !o->max_entries || (o->map_extra >> 4)) {
-		ub_err(&env->log, "map '%s': a bloom filter needs key_size 0, value_size > 0, "
-		       "max_entries > 0 and map_extra < 16 (got %u, %u, %u, %llu)", name,
-		       o->key_size, o->value_size, o->max_entries,
+		ub_err(&env->log,
+		       "map '%s': a bloom filter needs key_size 0, value_size > 0, "
+		       "max_entries > 0 and map_extra < 16 (got %u, %u, %u, %llu)",
+		       name, o->key_size, o->value_size, o->max_entries,
 		       (unsigned long long)o->map_extra);
 		errno = EINVAL;
 		return NULL;
@@ -112,8 +113,8 @@ static int bloom_peek(struct userbpf_map *map, void *value)
 }
 
 const struct ub_map_ops ub_bloom_ops = {
-	.alloc = bloom_alloc,
-	.free = bloom_free,
-	.push = bloom_push,
-	.peek = bloom_peek,
+    .alloc = bloom_alloc,
+    .free = bloom_free,
+    .push = bloom_push,
+    .peek = bloom_peek,
 };

@@ -25,12 +25,12 @@ struct htab_elem {
 	struct ub_epoch_node rcu;
 	_Atomic(struct htab_elem *) next;
 	struct htab_elem *lru_prev, *lru_next; /* under lru_lock */
-	struct htab_elem *free_next;           /* pool freelist */
+	struct htab_elem *free_next;	       /* pool freelist */
 	uint32_t hash;
-	atomic_uchar ref;                      /* LRU: looked up since last scan */
+	atomic_uchar ref; /* LRU: looked up since last scan */
 	uint8_t in_lru;
 	uint8_t pad_[2];
-	uint64_t data[];                       /* key, then value (8-aligned) */
+	uint64_t data[]; /* key, then value (8-aligned) */
 };
 
 struct bucket {
@@ -47,8 +47,8 @@ struct htab {
 	struct userbpf_map map;
 	struct bucket *buckets;
 	uint32_t mask;
-	uint32_t key_stride;                   /* key_size rounded to 8 */
-	uint32_t value_bytes;                  /* stride, or ncpus * stride for per-CPU */
+	uint32_t key_stride;  /* key_size rounded to 8 */
+	uint32_t value_bytes; /* stride, or ncpus * stride for per-CPU */
 	size_t elem_size;
 	atomic_uint count;
 	uint32_t seed;
@@ -56,7 +56,7 @@ struct htab {
 	/* pool */
 	uint8_t *pool;
 	struct htab_elem *free_list;
-	struct pool_extra *extra;              /* elements added by pool_grow() */
+	struct pool_extra *extra; /* elements added by pool_grow() */
 	pthread_spinlock_t free_lock;
 	/* LRU list: lru_head.lru_next is the newest */
 	pthread_spinlock_t lru_lock;
@@ -255,8 +255,8 @@ static int chain_unlink(struct bucket *b, struct htab_elem *e)
 
 	while ((cur = atomic_load_explicit(pp, memory_order_relaxed))) {
 		if (cur == e) {
-			atomic_store_explicit(pp, atomic_load_explicit(&e->next,
-								       memory_order_relaxed),
+			atomic_store_explicit(pp,
+					      atomic_load_explicit(&e->next, memory_order_relaxed),
 					      memory_order_release);
 			return 1;
 		}
@@ -335,8 +335,7 @@ static void *htab_lookup(struct userbpf_map *map, const void *key)
 /* How the value argument of an update is laid out. */
 enum val_src { VAL_ONE, VAL_ALL_CPUS, VAL_MAP_PTR };
 
-static void fill_value(struct htab *h, uint8_t *dst, const void *value, enum val_src src,
-		       int fresh)
+static void fill_value(struct htab *h, uint8_t *dst, const void *value, enum val_src src, int fresh)
 {
 	uint32_t vs = h->map.value_size, st = h->map.value_stride;
 
@@ -423,8 +422,8 @@ static int htab_update_src(struct htab *h, const void *key, const void *value, u
 			elem_release(h, e);
 			return -E2BIG;
 		}
-		atomic_store_explicit(&e->next, atomic_load_explicit(&b->head,
-								     memory_order_relaxed),
+		atomic_store_explicit(&e->next,
+				      atomic_load_explicit(&b->head, memory_order_relaxed),
 				      memory_order_relaxed);
 		atomic_store_explicit(&b->head, e, memory_order_release);
 	} else {
@@ -432,8 +431,8 @@ static int htab_update_src(struct htab *h, const void *key, const void *value, u
 
 		while (atomic_load_explicit(pp, memory_order_relaxed) != old)
 			pp = &atomic_load_explicit(pp, memory_order_relaxed)->next;
-		atomic_store_explicit(&e->next, atomic_load_explicit(&old->next,
-								     memory_order_relaxed),
+		atomic_store_explicit(&e->next,
+				      atomic_load_explicit(&old->next, memory_order_relaxed),
 				      memory_order_relaxed);
 		atomic_store_explicit(pp, e, memory_order_release);
 	}
@@ -463,8 +462,7 @@ fail_locked_enoent:
 	return -ENOENT;
 }
 
-static int htab_update(struct userbpf_map *map, const void *key, const void *value,
-		       uint64_t flags)
+static int htab_update(struct userbpf_map *map, const void *key, const void *value, uint64_t flags)
 {
 	return htab_update_src((struct htab *)map, key, value, flags, VAL_ONE);
 }
@@ -652,15 +650,18 @@ static struct userbpf_map *htab_alloc_kind(struct userbpf_env *env,
 	struct htab *h;
 
 	if (!o->key_size || !o->value_size || !o->max_entries) {
-		ub_err(&env->log, "map '%s': a hash map needs key_size, value_size and max_entries "
-		       "> 0 (got %u, %u, %u)", name, o->key_size, o->value_size, o->max_entries);
+		ub_err(&env->log,
+		       "map '%s': a hash map needs key_size, value_size and max_entries "
+		       "> 0 (got %u, %u, %u)",
+		       name, o->key_size, o->value_size, o->max_entries);
 		errno = EINVAL;
 		return NULL;
 	}
 	if (o->key_size > HTAB_MAX_KEY || o->value_size > HTAB_MAX_VALUE ||
 	    (percpu && o->value_size > 32768) || o->max_entries > (1u << 26)) {
-		ub_err(&env->log, "map '%s': key_size %u, value_size %u or max_entries %u too large",
-		       name, o->key_size, o->value_size, o->max_entries);
+		ub_err(&env->log,
+		       "map '%s': key_size %u, value_size %u or max_entries %u too large", name,
+		       o->key_size, o->value_size, o->max_entries);
 		errno = E2BIG;
 		return NULL;
 	}
@@ -718,7 +719,8 @@ static struct userbpf_map *htab_alloc_kind(struct userbpf_env *env,
 		if (!h->pool)
 			goto nomem;
 		for (uint32_t i = pool_n; i-- > 0;) {
-			struct htab_elem *e = (struct htab_elem *)(h->pool + (size_t)i * h->elem_size);
+			struct htab_elem *e =
+			    (struct htab_elem *)(h->pool + (size_t)i * h->elem_size);
 
 			e->free_next = h->free_list;
 			h->free_list = e;
@@ -752,8 +754,7 @@ static struct userbpf_map *pcpu_htab_alloc(struct userbpf_env *env,
 	return htab_alloc_kind(env, o, 1, 0, 0);
 }
 
-static struct userbpf_map *lru_htab_alloc(struct userbpf_env *env,
-					  const struct userbpf_map_opts *o)
+static struct userbpf_map *lru_htab_alloc(struct userbpf_env *env, const struct userbpf_map_opts *o)
 {
 	return htab_alloc_kind(env, o, 0, 1, 0);
 }
@@ -769,17 +770,17 @@ static struct userbpf_map *hom_alloc(struct userbpf_env *env, const struct userb
 	return htab_alloc_kind(env, o, 0, 0, 1);
 }
 
-#define HTAB_OPS(nm, alloc_fn, upd)                                                          \
-	const struct ub_map_ops nm = {                                                       \
-		.alloc = alloc_fn,                                                           \
-		.free = htab_free,                                                           \
-		.lookup = htab_lookup,                                                       \
-		.update = upd,                                                               \
-		.delete = htab_delete,                                                       \
-		.for_each = htab_for_each,                                                   \
-		.user_lookup = htab_user_lookup,                                             \
-		.user_update = htab_user_update,                                             \
-		.get_next_key = htab_get_next_key,                                           \
+#define HTAB_OPS(nm, alloc_fn, upd)                                                                \
+	const struct ub_map_ops nm = {                                                             \
+	    .alloc = alloc_fn,                                                                     \
+	    .free = htab_free,                                                                     \
+	    .lookup = htab_lookup,                                                                 \
+	    .update = upd,                                                                         \
+	    .delete = htab_delete,                                                                 \
+	    .for_each = htab_for_each,                                                             \
+	    .user_lookup = htab_user_lookup,                                                       \
+	    .user_update = htab_user_update,                                                       \
+	    .get_next_key = htab_get_next_key,                                                     \
 	}
 
 HTAB_OPS(ub_htab_ops, htab_alloc, htab_update);

@@ -115,10 +115,12 @@ static struct userbpf_map *lpm_alloc(struct userbpf_env *env, const struct userb
 	if (o->key_size <= 4 || o->key_size > 4 + LPM_DATA_MAX || !o->value_size ||
 	    o->value_size > (1u << 20) || !o->max_entries ||
 	    !(o->map_flags & USERBPF_F_NO_PREALLOC)) {
-		ub_err(&env->log, "map '%s': an lpm_trie needs key_size 5..%u (u32 prefixlen + data), "
+		ub_err(&env->log,
+		       "map '%s': an lpm_trie needs key_size 5..%u (u32 prefixlen + data), "
 		       "value_size > 0, max_entries > 0 and BPF_F_NO_PREALLOC (got %u, %u, %u, "
-		       "0x%x)", name, 4 + LPM_DATA_MAX, o->key_size, o->value_size,
-		       o->max_entries, o->map_flags);
+		       "0x%x)",
+		       name, 4 + LPM_DATA_MAX, o->key_size, o->value_size, o->max_entries,
+		       o->map_flags);
 		errno = EINVAL;
 		return NULL;
 	}
@@ -185,8 +187,7 @@ static int parse_key(struct lpm *t, const void *key, uint32_t *plen, uint8_t *d)
 	return 0;
 }
 
-static int lpm_update(struct userbpf_map *map, const void *key, const void *value,
-		      uint64_t flags)
+static int lpm_update(struct userbpf_map *map, const void *key, const void *value, uint64_t flags)
 {
 	struct lpm *t = (struct lpm *)map;
 	uint8_t d[LPM_DATA_MAX];
@@ -333,11 +334,11 @@ static long lpm_for_each(struct userbpf_map *map, ub_map_each_fn fn, void *ctx)
 }
 
 const struct ub_map_ops ub_lpm_ops = {
-	.alloc = lpm_alloc,
-	.free = lpm_free,
-	.lookup = lpm_lookup,
-	.update = lpm_update,
-	.delete = lpm_delete,
-	.for_each = lpm_for_each,
-	.get_next_key = lpm_get_next_key,
+    .alloc = lpm_alloc,
+    .free = lpm_free,
+    .lookup = lpm_lookup,
+    .update = lpm_update,
+    .delete = lpm_delete,
+    .for_each = lpm_for_each,
+    .get_next_key = lpm_get_next_key,
 };

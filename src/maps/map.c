@@ -17,20 +17,20 @@ static const struct {
 	const char *name;
 	const struct ub_map_ops *ops;
 } map_types[] = {
-	{ USERBPF_MAP_TYPE_HASH, "hash", &ub_htab_ops },
-	{ USERBPF_MAP_TYPE_ARRAY, "array", &ub_array_ops },
-	{ USERBPF_MAP_TYPE_PROG_ARRAY, "prog_array", &ub_prog_array_ops },
-	{ USERBPF_MAP_TYPE_PERCPU_HASH, "percpu_hash", &ub_percpu_htab_ops },
-	{ USERBPF_MAP_TYPE_PERCPU_ARRAY, "percpu_array", &ub_percpu_array_ops },
-	{ USERBPF_MAP_TYPE_LRU_HASH, "lru_hash", &ub_lru_htab_ops },
-	{ USERBPF_MAP_TYPE_LRU_PERCPU_HASH, "lru_percpu_hash", &ub_lru_percpu_htab_ops },
-	{ USERBPF_MAP_TYPE_LPM_TRIE, "lpm_trie", &ub_lpm_ops },
-	{ USERBPF_MAP_TYPE_ARRAY_OF_MAPS, "array_of_maps", &ub_array_of_maps_ops },
-	{ USERBPF_MAP_TYPE_HASH_OF_MAPS, "hash_of_maps", &ub_hash_of_maps_ops },
-	{ USERBPF_MAP_TYPE_QUEUE, "queue", &ub_queue_ops },
-	{ USERBPF_MAP_TYPE_STACK, "stack", &ub_stack_ops },
-	{ USERBPF_MAP_TYPE_RINGBUF, "ringbuf", &ub_ringbuf_ops },
-	{ USERBPF_MAP_TYPE_BLOOM_FILTER, "bloom_filter", &ub_bloom_ops },
+    {USERBPF_MAP_TYPE_HASH, "hash", &ub_htab_ops},
+    {USERBPF_MAP_TYPE_ARRAY, "array", &ub_array_ops},
+    {USERBPF_MAP_TYPE_PROG_ARRAY, "prog_array", &ub_prog_array_ops},
+    {USERBPF_MAP_TYPE_PERCPU_HASH, "percpu_hash", &ub_percpu_htab_ops},
+    {USERBPF_MAP_TYPE_PERCPU_ARRAY, "percpu_array", &ub_percpu_array_ops},
+    {USERBPF_MAP_TYPE_LRU_HASH, "lru_hash", &ub_lru_htab_ops},
+    {USERBPF_MAP_TYPE_LRU_PERCPU_HASH, "lru_percpu_hash", &ub_lru_percpu_htab_ops},
+    {USERBPF_MAP_TYPE_LPM_TRIE, "lpm_trie", &ub_lpm_ops},
+    {USERBPF_MAP_TYPE_ARRAY_OF_MAPS, "array_of_maps", &ub_array_of_maps_ops},
+    {USERBPF_MAP_TYPE_HASH_OF_MAPS, "hash_of_maps", &ub_hash_of_maps_ops},
+    {USERBPF_MAP_TYPE_QUEUE, "queue", &ub_queue_ops},
+    {USERBPF_MAP_TYPE_STACK, "stack", &ub_stack_ops},
+    {USERBPF_MAP_TYPE_RINGBUF, "ringbuf", &ub_ringbuf_ops},
+    {USERBPF_MAP_TYPE_BLOOM_FILTER, "bloom_filter", &ub_bloom_ops},
 };
 #define N_TYPES (sizeof(map_types) / sizeof(map_types[0]))
 
@@ -181,15 +181,15 @@ static void map_unlink(struct userbpf_map *map)
 	pthread_mutex_unlock(&env->lock);
 }
 
-#define KNOWN_FLAGS                                                                          \
-	(USERBPF_F_NO_PREALLOC | USERBPF_F_NO_COMMON_LRU | USERBPF_F_RDONLY | USERBPF_F_WRONLY | \
-	 USERBPF_F_ZERO_SEED | USERBPF_F_RDONLY_PROG | USERBPF_F_WRONLY_PROG |                    \
+#define KNOWN_FLAGS                                                                                \
+	(USERBPF_F_NO_PREALLOC | USERBPF_F_NO_COMMON_LRU | USERBPF_F_RDONLY | USERBPF_F_WRONLY |   \
+	 USERBPF_F_ZERO_SEED | USERBPF_F_RDONLY_PROG | USERBPF_F_WRONLY_PROG |                     \
 	 USERBPF_F_MMAPABLE | USERBPF_F_INNER_MAP)
 
 USERBPF_API struct userbpf_map *userbpf_map_create(struct userbpf_env *env,
 						   const struct userbpf_map_opts *opts)
 {
-	struct userbpf_map_opts o = { .sz = sizeof(o) };
+	struct userbpf_map_opts o = {.sz = sizeof(o)};
 	const struct ub_map_ops *ops = NULL;
 	const char *tname = NULL;
 	struct userbpf_map *map;
@@ -217,8 +217,10 @@ USERBPF_API struct userbpf_map *userbpf_map_create(struct userbpf_env *env,
 		return NULL;
 	}
 	if ((o.map_flags & USERBPF_F_RDONLY_PROG) && (o.map_flags & USERBPF_F_WRONLY_PROG)) {
-		ub_err(&env->log, "map '%s': BPF_F_RDONLY_PROG and BPF_F_WRONLY_PROG exclude "
-		       "each other", o.name ? o.name : "");
+		ub_err(&env->log,
+		       "map '%s': BPF_F_RDONLY_PROG and BPF_F_WRONLY_PROG exclude "
+		       "each other",
+		       o.name ? o.name : "");
 		errno = EINVAL;
 		return NULL;
 	}
@@ -261,7 +263,8 @@ USERBPF_API void userbpf_map_free(struct userbpf_map *map)
 
 static int holds_maps(const struct userbpf_map *m)
 {
-	return m->type == USERBPF_MAP_TYPE_ARRAY_OF_MAPS || m->type == USERBPF_MAP_TYPE_HASH_OF_MAPS;
+	return m->type == USERBPF_MAP_TYPE_ARRAY_OF_MAPS ||
+	       m->type == USERBPF_MAP_TYPE_HASH_OF_MAPS;
 }
 
 /*
@@ -311,7 +314,7 @@ void ub_maps_forget_prog(struct userbpf_env *env, const struct userbpf_prog *pro
 			continue;
 		for (uint32_t i = 0; i < m->max_entries; i++) {
 			_Atomic(const struct userbpf_prog *) *slot =
-				(void *)(((struct ub_array *)m)->values + (size_t)i * 8);
+			    (void *)(((struct ub_array *)m)->values + (size_t)i * 8);
 
 			if (atomic_load(slot) == prog)
 				atomic_store(slot, NULL);
@@ -322,8 +325,7 @@ void ub_maps_forget_prog(struct userbpf_env *env, const struct userbpf_prog *pro
 
 /* ---- Program view --------------------------------------------------------------------- */
 
-int ub_map_update_elem(struct userbpf_map *map, const void *key, const void *value,
-		       uint64_t flags)
+int ub_map_update_elem(struct userbpf_map *map, const void *key, const void *value, uint64_t flags)
 {
 	if (!map->ops->update)
 		return -EINVAL;
@@ -334,7 +336,7 @@ int ub_map_delete_elem(struct userbpf_map *map, const void *key)
 {
 	if (!map->ops->delete)
 		return -EINVAL;
-	return map->ops->delete(map, key);
+	return map->ops->delete (map, key);
 }
 
 int ub_map_direct_value_addr(struct userbpf_map *map, uint32_t off, uint64_t *addr)
@@ -438,13 +440,12 @@ USERBPF_API int userbpf_map_delete(struct userbpf_map *map, const void *key)
 	if (!map->ops->delete)
 		return -EINVAL;
 	ub_epoch_enter();
-	err = map->ops->delete(map, key);
+	err = map->ops->delete (map, key);
 	ub_epoch_exit();
 	return err;
 }
 
-USERBPF_API int userbpf_map_lookup_and_delete(struct userbpf_map *map, const void *key,
-					      void *value)
+USERBPF_API int userbpf_map_lookup_and_delete(struct userbpf_map *map, const void *key, void *value)
 {
 	int err;
 

@@ -49,14 +49,14 @@ struct userbpf_map {
 	const struct ub_map_ops *ops;
 	struct userbpf_map *next, *prev; /* env->maps, under env->lock */
 	atomic_uint refcnt;
-	uint32_t id;                     /* unique in the env, from 1 */
-	uint32_t type;                   /* enum userbpf_map_type */
+	uint32_t id;   /* unique in the env, from 1 */
+	uint32_t type; /* enum userbpf_map_type */
 	uint32_t key_size, value_size, max_entries, flags;
-	uint32_t value_stride;           /* value_size rounded up to 8 */
-	uint32_t ncpus;                  /* per-CPU slots (possible CPUs) */
+	uint32_t value_stride; /* value_size rounded up to 8 */
+	uint32_t ncpus;	       /* per-CPU slots (possible CPUs) */
 	uint64_t map_extra;
 	char name[UB_MAP_NAME_LEN];
-	struct userbpf_map *inner;       /* map-in-map: the template (a reference) */
+	struct userbpf_map *inner; /* map-in-map: the template (a reference) */
 	/* Shared memory (opts.shared): the memfd and the mapping holding the map's data. */
 	int shm_fd;
 	void *shm;
@@ -98,8 +98,7 @@ static inline void *ub_map_lookup_elem(struct userbpf_map *map, const void *key)
 {
 	return map->ops->lookup ? map->ops->lookup(map, key) : NULL;
 }
-int ub_map_update_elem(struct userbpf_map *map, const void *key, const void *value,
-		       uint64_t flags);
+int ub_map_update_elem(struct userbpf_map *map, const void *key, const void *value, uint64_t flags);
 int ub_map_delete_elem(struct userbpf_map *map, const void *key);
 
 /*
@@ -118,7 +117,7 @@ int ub_map_values_region(struct userbpf_map *map, uint64_t *lo, uint64_t *len);
 struct ub_array {
 	struct userbpf_map map;
 	uint8_t *values;
-	uint32_t index_mask;   /* unused by lookups; kept for a masked JIT variant */
+	uint32_t index_mask; /* unused by lookups; kept for a masked JIT variant */
 };
 
 /* The program stored at `index` of a prog_array, or NULL. Lock-free. */
@@ -148,9 +147,8 @@ static inline uint32_t ub_round8(uint32_t v)
 
 /* Ops tables, one per file. */
 extern const struct ub_map_ops ub_array_ops, ub_percpu_array_ops, ub_prog_array_ops,
-	ub_array_of_maps_ops, ub_htab_ops, ub_percpu_htab_ops, ub_lru_htab_ops,
-	ub_lru_percpu_htab_ops, ub_hash_of_maps_ops, ub_ringbuf_ops, ub_queue_ops, ub_stack_ops,
-	ub_bloom_ops, ub_lpm_ops;
+    ub_array_of_maps_ops, ub_htab_ops, ub_percpu_htab_ops, ub_lru_htab_ops, ub_lru_percpu_htab_ops,
+    ub_hash_of_maps_ops, ub_ringbuf_ops, ub_queue_ops, ub_stack_ops, ub_bloom_ops, ub_lpm_ops;
 
 /* Ringbuf program-side operations (ringbuf.c). */
 void *ub_ringbuf_reserve(struct userbpf_map *map, uint64_t size, uint64_t flags);

@@ -17,19 +17,20 @@ struct qs {
 	uint8_t *slots;
 };
 
-#define QS_FLAGS (USERBPF_F_RDONLY | USERBPF_F_WRONLY | USERBPF_F_RDONLY_PROG | \
-		  USERBPF_F_WRONLY_PROG)
+#define QS_FLAGS                                                                                   \
+	(USERBPF_F_RDONLY | USERBPF_F_WRONLY | USERBPF_F_RDONLY_PROG | USERBPF_F_WRONLY_PROG)
 
-static struct userbpf_map *qs_alloc_kind(struct userbpf_env *env,
-					 const struct userbpf_map_opts *o, int stack)
+static struct userbpf_map *qs_alloc_kind(struct userbpf_env *env, const struct userbpf_map_opts *o,
+					 int stack)
 {
 	const char *name = o->name ? o->name : "";
 	struct qs *q;
 
 	if (o->key_size || !o->value_size || !o->max_entries || (o->map_flags & ~QS_FLAGS)) {
-		ub_err(&env->log, "map '%s': a %s needs key_size 0, value_size > 0, max_entries > 0 "
-		       "and no flags but access flags (got %u, %u, %u, 0x%x)", name,
-		       stack ? "stack" : "queue", o->key_size, o->value_size, o->max_entries,
+		ub_err(&env->log,
+		       "map '%s': a %s needs key_size 0, value_size > 0, max_entries > 0 "
+		       "and no flags but access flags (got %u, %u, %u, 0x%x)",
+		       name, stack ? "stack" : "queue", o->key_size, o->value_size, o->max_entries,
 		       o->map_flags);
 		errno = EINVAL;
 		return NULL;
@@ -136,17 +137,17 @@ static int qs_peek(struct userbpf_map *map, void *value)
 }
 
 const struct ub_map_ops ub_queue_ops = {
-	.alloc = queue_alloc,
-	.free = qs_free,
-	.push = qs_push,
-	.pop = qs_pop,
-	.peek = qs_peek,
+    .alloc = queue_alloc,
+    .free = qs_free,
+    .push = qs_push,
+    .pop = qs_pop,
+    .peek = qs_peek,
 };
 
 const struct ub_map_ops ub_stack_ops = {
-	.alloc = stack_alloc,
-	.free = qs_free,
-	.push = qs_push,
-	.pop = qs_pop,
-	.peek = qs_peek,
+    .alloc = stack_alloc,
+    .free = qs_free,
+    .push = qs_push,
+    .pop = qs_pop,
+    .peek = qs_peek,
 };

@@ -24,11 +24,11 @@
 
 #include "maps/shm.h"
 
-#define RB_BUSY    (1u << 31)
+#define RB_BUSY (1u << 31)
 #define RB_DISCARD (1u << 30)
-#define RB_HDR     8u
+#define RB_HDR 8u
 #define RB_META_PAGES 3u /* header, consumer, producer */
-#define RB_NO_WAKEUP    1ull
+#define RB_NO_WAKEUP 1ull
 #define RB_FORCE_WAKEUP 2ull
 
 struct rb_prod_page {
@@ -39,9 +39,9 @@ struct rb_prod_page {
 
 struct ub_ringbuf {
 	struct userbpf_map map;
-	uint8_t *base;       /* page 0 of the mapping */
+	uint8_t *base; /* page 0 of the mapping */
 	size_t map_len;
-	uint8_t *data;       /* first of the two data mappings */
+	uint8_t *data; /* first of the two data mappings */
 	uint64_t mask;
 	atomic_uint_fast64_t *consumer_pos;
 	struct rb_prod_page *prod;
@@ -61,7 +61,7 @@ static int map_ring(struct ub_ringbuf *rb, int fd, uint64_t size)
 	if (p == MAP_FAILED)
 		return -errno;
 	if (mmap(p, meta + size, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_FIXED, fd, 0) ==
-		    MAP_FAILED ||
+		MAP_FAILED ||
 	    mmap(p + meta + size, size, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_FIXED, fd,
 		 (off_t)meta) == MAP_FAILED) {
 		int e = errno;
@@ -77,8 +77,7 @@ static int map_ring(struct ub_ringbuf *rb, int fd, uint64_t size)
 	return 0;
 }
 
-static struct userbpf_map *ringbuf_alloc(struct userbpf_env *env,
-					 const struct userbpf_map_opts *o)
+static struct userbpf_map *ringbuf_alloc(struct userbpf_env *env, const struct userbpf_map_opts *o)
 {
 	const char *name = o->name ? o->name : "";
 	struct ub_ringbuf *rb;
@@ -88,9 +87,10 @@ static struct userbpf_map *ringbuf_alloc(struct userbpf_env *env,
 
 	if (o->key_size || o->value_size || size < UB_PAGE || (size & (size - 1)) ||
 	    size > (1ull << 30)) {
-		ub_err(&env->log, "map '%s': a ringbuf needs key_size 0, value_size 0 and "
-		       "max_entries a power of 2 >= %u (got %u, %u, %u)", name, UB_PAGE,
-		       o->key_size, o->value_size, o->max_entries);
+		ub_err(&env->log,
+		       "map '%s': a ringbuf needs key_size 0, value_size 0 and "
+		       "max_entries a power of 2 >= %u (got %u, %u, %u)",
+		       name, UB_PAGE, o->key_size, o->value_size, o->max_entries);
 		errno = EINVAL;
 		return NULL;
 	}
@@ -148,8 +148,10 @@ static void ringbuf_free(struct userbpf_map *map)
 struct userbpf_map *ub_ringbuf_open_shared(struct userbpf_env *env, const struct ub_shm_hdr *h,
 					   int fd)
 {
-	struct userbpf_map_opts o = { .sz = sizeof(o), .type = USERBPF_MAP_TYPE_RINGBUF,
-				      .max_entries = h->max_entries, .name = h->name };
+	struct userbpf_map_opts o = {.sz = sizeof(o),
+				     .type = USERBPF_MAP_TYPE_RINGBUF,
+				     .max_entries = h->max_entries,
+				     .name = h->name};
 	uint64_t size = h->max_entries;
 	struct ub_ringbuf *rb;
 	int myfd, err;
@@ -192,8 +194,8 @@ void *ub_ringbuf_reserve(struct userbpf_map *map, uint64_t size, uint64_t flags)
 	uint64_t total, cons, prod;
 	uint32_t *hdr;
 
-	if (map->type != USERBPF_MAP_TYPE_RINGBUF || flags ||
-	    size > ring_size(rb) - RB_HDR || size > (RB_DISCARD - 1))
+	if (map->type != USERBPF_MAP_TYPE_RINGBUF || flags || size > ring_size(rb) - RB_HDR ||
+	    size > (RB_DISCARD - 1))
 		return NULL;
 	total = (size + RB_HDR + 7) & ~7ull;
 	pthread_spin_lock(&rb->lock);
@@ -221,8 +223,8 @@ static void ring_wake(struct ub_ringbuf *rb)
 void ub_ringbuf_commit(void *sample, uint64_t flags, int discard)
 {
 	uint32_t *hdr = (uint32_t *)sample - 2;
-	uint8_t *base = (uint8_t *)(((uintptr_t)hdr & ~(uintptr_t)(UB_PAGE - 1)) -
-				    (uintptr_t)hdr[1] * UB_PAGE);
+	uint8_t *base =
+	    (uint8_t *)(((uintptr_t)hdr & ~(uintptr_t)(UB_PAGE - 1)) - (uintptr_t)hdr[1] * UB_PAGE);
 	struct ub_ringbuf *rb;
 	uint32_t len;
 
@@ -235,8 +237,8 @@ void ub_ringbuf_commit(void *sample, uint64_t flags, int discard)
 	if (flags & RB_NO_WAKEUP)
 		return;
 	/* A syscall only when a consumer sleeps; Linux likewise wakes through irq_work. */
-	if ((flags & RB_FORCE_WAKEUP) || atomic_load_explicit(&rb->prod->waiters,
-							      memory_order_seq_cst))
+	if ((flags & RB_FORCE_WAKEUP) ||
+	    atomic_load_explicit(&rb->prod->waiters, memory_order_seq_cst))
 		ring_wake(rb);
 }
 
@@ -277,8 +279,7 @@ uint64_t ub_ringbuf_query(struct userbpf_map *map, uint64_t flags)
 	}
 }
 
-USERBPF_API int userbpf_ringbuf_consume(struct userbpf_map *map, userbpf_ringbuf_fn fn,
-					void *user)
+USERBPF_API int userbpf_ringbuf_consume(struct userbpf_map *map, userbpf_ringbuf_fn fn, void *user)
 {
 	struct ub_ringbuf *rb = (struct ub_ringbuf *)map;
 	uint64_t cons, prod;
@@ -345,6 +346,6 @@ USERBPF_API int userbpf_ringbuf_poll(struct userbpf_map *map, userbpf_ringbuf_fn
 }
 
 const struct ub_map_ops ub_ringbuf_ops = {
-	.alloc = ringbuf_alloc,
-	.free = ringbuf_free,
+    .alloc = ringbuf_alloc,
+    .free = ringbuf_free,
 };

@@ -17,7 +17,7 @@ struct ub_shm_hdr {
 	uint32_t version;
 	uint32_t type, key_size, value_size, max_entries, flags, ncpus;
 	char name[UB_MAP_NAME_LEN];
-	uint64_t data_off;  /* offset of the data in the memfd */
+	uint64_t data_off; /* offset of the data in the memfd */
 	uint64_t data_size;
 };
 

@@ -86,8 +86,8 @@ static int build_obj(void)
 	snprintf(obj_path, sizeof(obj_path), "%s/kernel/xdp_progs.o", build);
 	snprintf(cmd, sizeof(cmd),
 		 "mkdir -p %s/kernel && clang -O2 -g -target bpf -I/usr/include/x86_64-linux-gnu "
-		 "-c tests/kernel/xdp_progs/progs.bpf.c -o %s 2> %s/kernel/xdp_progs.log", build,
-		 obj_path, build);
+		 "-c tests/kernel/xdp_progs/progs.bpf.c -o %s 2> %s/kernel/xdp_progs.log",
+		 build, obj_path, build);
 	return system(cmd) == 0;
 }
 
@@ -105,16 +105,18 @@ static void free_side(struct side *s)
 
 static int run_userbpf(struct userbpf_object *obj, const char *prog_name, struct side *s)
 {
-	struct userbpf_prog *p = userbpf_object_prog_loaded(userbpf_object_find_prog(obj,
-										  prog_name));
+	struct userbpf_prog *p =
+	    userbpf_object_prog_loaded(userbpf_object_find_prog(obj, prog_name));
 
 	if (!p)
 		return -ENOENT;
 	for (int i = 0; i < NPKT; i++) {
 		uint8_t out[4096];
-		struct userbpf_test_run_opts o = { .sz = sizeof(o), .data_in = pkts[i].b,
-						   .data_size_in = pkts[i].len, .data_out = out,
-						   .data_size_out = sizeof(out) };
+		struct userbpf_test_run_opts o = {.sz = sizeof(o),
+						  .data_in = pkts[i].b,
+						  .data_size_in = pkts[i].len,
+						  .data_out = out,
+						  .data_size_out = sizeof(out)};
 		int err = userbpf_prog_test_run(p, &o);
 
 		if (err)
@@ -169,8 +171,7 @@ static void compare_map(struct userbpf_object *uobj, struct bpf_object *kobj, co
 		kn++;
 		if (bpf_map_lookup_elem(kfd, key, kv))
 			continue;
-		if (!userbpf_map_lookup(um, key, uv) &&
-		    !memcmp(kv, uv, userbpf_map_value_size(um)))
+		if (!userbpf_map_lookup(um, key, uv) && !memcmp(kv, uv, userbpf_map_value_size(um)))
 			same++;
 	}
 	for (int err = userbpf_map_get_next_key(um, NULL, next); !err;
@@ -185,13 +186,13 @@ static void compare_map(struct userbpf_object *uobj, struct bpf_object *kobj, co
 static void write_pcap(const char *path)
 {
 	FILE *f = fopen(path, "wb");
-	uint32_t gh[6] = { 0xa1b2c3d4, 0x00040002, 0, 0, 65535, 1 };
+	uint32_t gh[6] = {0xa1b2c3d4, 0x00040002, 0, 0, 65535, 1};
 
 	if (!f)
 		return;
 	fwrite(gh, 4, 6, f);
 	for (int i = 0; i < NPKT; i++) {
-		uint32_t rh[4] = { 1700000000u + (uint32_t)i, 0, pkts[i].len, pkts[i].len };
+		uint32_t rh[4] = {1700000000u + (uint32_t)i, 0, pkts[i].len, pkts[i].len};
 
 		fwrite(rh, 4, 4, f);
 		fwrite(pkts[i].b, 1, pkts[i].len, f);
@@ -206,8 +207,8 @@ static int run_cli(const char *args, char *out, size_t n)
 	size_t got;
 	int st;
 
-	snprintf(cmd, sizeof(cmd), "%s %s 2>&1", getenv("UB_CLI") ? getenv("UB_CLI") :
-		 "build/userbpf", args);
+	snprintf(cmd, sizeof(cmd), "%s %s 2>&1",
+		 getenv("UB_CLI") ? getenv("UB_CLI") : "build/userbpf", args);
 	p = popen(cmd, "r");
 	if (!p)
 		return -1;
@@ -240,7 +241,8 @@ static void test_cli(const struct side *count_side)
 	{
 		struct stat st;
 
-		CHECK(!stat(outp, &st) && st.st_size > 24, "userbpf xdp --out wrote passed packets");
+		CHECK(!stat(outp, &st) && st.st_size > 24,
+		      "userbpf xdp --out wrote passed packets");
 	}
 	snprintf(args, sizeof(args), "filter 'udp and not port 9' --pcap %s", pcap);
 	rc = run_cli(args, out, sizeof(out));
@@ -252,10 +254,46 @@ static void test_cli(const struct side *count_side)
 	snprintf(args, sizeof(args), "map dump %s len_hist --hist", obj_path);
 	rc = run_cli(args, out, sizeof(out));
 	CHECK(rc == 0, "map dump --hist: %s", out);
+
+	/* userbpf run --type xdp --data-list: one JSON line per packet, in order. */
+	{
+		char list[300], pf[320], want[64];
+		FILE *lf;
+		int lines = 0;
+
+		snprintf(list, sizeof(list), "%s/kernel/xdp_list.txt", build);
+		lf = fopen(list, "w");
+		for (int i = 0; lf && i < 3; i++) {
+			FILE *f;
+
+			snprintf(pf, sizeof(pf), "%s/kernel/xdp_pkt%d.hex", build, i);
+			f = fopen(pf, "w");
+			for (uint32_t k = 0; f && k < pkts[i].len; k++)
+				fprintf(f, "%02x", pkts[i].b[k]);
+			if (f)
+				fclose(f);
+			fprintf(lf, "%s\n", pf);
+		}
+		if (lf)
+			fclose(lf);
+		snprintf(args, sizeof(args),
+			 "run --type xdp --prog xdp_swap_tx --data-list %s --json %s", list,
+			 obj_path);
+		rc = run_cli(args, out, sizeof(out));
+		for (char *l = strstr(out, "{\"retval\": 3, \"data_out\": \""); l;
+		     l = strstr(l + 1, "{\"retval\": 3, \"data_out\": \""))
+			lines++;
+		/* Packet 0 comes back with its MAC addresses swapped: destination = old source. */
+		for (int k = 0; k < 6; k++)
+			snprintf(want + 2 * k, 3, "%02x", pkts[0].b[6 + k]);
+		CHECK(rc == 0 && lines == 3 && strstr(out, want),
+		      "run --type xdp --data-list: 3 JSON lines, MACs swapped (rc %d): %s", rc,
+		      out);
+	}
 }
 
-static const char *const progs[] = { "xdp_count", "xdp_swap_tx", "xdp_push_trim", "xdp_meta" };
-static const char *const maps[] = { "proto_cnt", "src_bytes", "len_hist" };
+static const char *const progs[] = {"xdp_count", "xdp_swap_tx", "xdp_push_trim", "xdp_meta"};
+static const char *const maps[] = {"proto_cnt", "src_bytes", "len_hist"};
 
 int main(void)
 {
@@ -269,7 +307,8 @@ int main(void)
 	gen_packets();
 	if (!build_obj()) {
 		SKIP("xdp_diff: clang could not build tests/kernel/xdp_progs/progs.bpf.c (see "
-		     "%s/kernel/xdp_progs.log)", build);
+		     "%s/kernel/xdp_progs.log)",
+		     build);
 		userbpf_env_free(env);
 		return ub_test_done("xdp_diff");
 	}
@@ -301,10 +340,13 @@ int main(void)
 			bad_pkt += us[p].out_len[i] != ks[p].out_len[i] ||
 				   memcmp(us[p].out[i], ks[p].out[i], us[p].out_len[i]);
 			if ((us[p].retval[i] != ks[p].retval[i] ||
-			     us[p].out_len[i] != ks[p].out_len[i]) && bad_ret + bad_pkt < 4)
-				printf("NOTE %s packet %d (%u bytes): retval %u vs kernel %u, out %u vs "
-				       "%u bytes\n", progs[p], i, pkts[i].len, us[p].retval[i],
-				       ks[p].retval[i], us[p].out_len[i], ks[p].out_len[i]);
+			     us[p].out_len[i] != ks[p].out_len[i]) &&
+			    bad_ret + bad_pkt < 4)
+				printf("NOTE %s packet %d (%u bytes): retval %u vs kernel %u, out "
+				       "%u vs "
+				       "%u bytes\n",
+				       progs[p], i, pkts[i].len, us[p].retval[i], ks[p].retval[i],
+				       us[p].out_len[i], ks[p].out_len[i]);
 		}
 		CHECK(bad_ret == 0, "%s: %d of %d return codes differ from the kernel's", progs[p],
 		      bad_ret, NPKT);
@@ -315,7 +357,8 @@ int main(void)
 	for (int m = 0; kernel_ok && m < 3; m++)
 		compare_map(uobj, kobj, maps[m]);
 	if (kernel_ok)
-		printf("NOTE xdp_diff: %d packet runs compared with the kernel (%d programs, %d maps)\n",
+		printf("NOTE xdp_diff: %d packet runs compared with the kernel (%d programs, %d "
+		       "maps)\n",
 		       compared, 4, 3);
 	test_cli(&us[0]);
 	for (int p = 0; p < 4; p++) {

@@ -34,17 +34,47 @@ static void test_ids(void)
 		uint32_t linux_id;
 		const char *name;
 	} want[] = {
-#define W(n) { BPF_FUNC_##n, #n }
-		W(map_lookup_elem), W(map_update_elem), W(map_delete_elem), W(ktime_get_ns),
-		W(trace_printk), W(get_prandom_u32), W(get_smp_processor_id), W(tail_call),
-		W(get_current_pid_tgid), W(get_current_uid_gid), W(get_current_comm),
-		W(perf_event_output), W(csum_diff), W(get_numa_node_id), W(xdp_adjust_head),
-		W(xdp_adjust_meta), W(xdp_adjust_tail), W(get_stack), W(map_push_elem),
-		W(map_pop_elem), W(map_peek_elem), W(strtol), W(strtoul), W(probe_read_user),
-		W(probe_read_user_str), W(jiffies64), W(ktime_get_boot_ns), W(ringbuf_output),
-		W(ringbuf_reserve), W(ringbuf_submit), W(ringbuf_discard), W(ringbuf_query),
-		W(ktime_get_coarse_ns), W(for_each_map_elem), W(snprintf), W(get_func_ip),
-		W(get_attach_cookie), W(trace_vprintk), W(loop), W(strncmp),
+#define W(n) {BPF_FUNC_##n, #n}
+	    W(map_lookup_elem),
+	    W(map_update_elem),
+	    W(map_delete_elem),
+	    W(ktime_get_ns),
+	    W(trace_printk),
+	    W(get_prandom_u32),
+	    W(get_smp_processor_id),
+	    W(tail_call),
+	    W(get_current_pid_tgid),
+	    W(get_current_uid_gid),
+	    W(get_current_comm),
+	    W(perf_event_output),
+	    W(csum_diff),
+	    W(get_numa_node_id),
+	    W(xdp_adjust_head),
+	    W(xdp_adjust_meta),
+	    W(xdp_adjust_tail),
+	    W(get_stack),
+	    W(map_push_elem),
+	    W(map_pop_elem),
+	    W(map_peek_elem),
+	    W(strtol),
+	    W(strtoul),
+	    W(probe_read_user),
+	    W(probe_read_user_str),
+	    W(jiffies64),
+	    W(ktime_get_boot_ns),
+	    W(ringbuf_output),
+	    W(ringbuf_reserve),
+	    W(ringbuf_submit),
+	    W(ringbuf_discard),
+	    W(ringbuf_query),
+	    W(ktime_get_coarse_ns),
+	    W(for_each_map_elem),
+	    W(snprintf),
+	    W(get_func_ip),
+	    W(get_attach_cookie),
+	    W(trace_vprintk),
+	    W(loop),
+	    W(strncmp),
 #undef W
 	};
 	int gpl = 0;
@@ -84,11 +114,11 @@ static void test_progtypes(void)
 	CHECK_EQ_U64(skb->ctx_size, sizeof(struct __sk_buff), "__sk_buff size");
 	CHECK_EQ_U64(ub_prog_type(BPF_PROG_TYPE_KPROBE)->ctx_size, sizeof(struct ub_pt_regs),
 		     "pt_regs size");
-#define OFF(ctxp, field, member)                                                               \
-	do {                                                                                   \
-		f = ub_ctx_field_find(ctxp, offsetof(member, field), 4);                       \
-		CHECK(f && !strcmp(f->name, #field), "field %s at %zu", #field,                \
-		      offsetof(member, field));                                                 \
+#define OFF(ctxp, field, member)                                                                   \
+	do {                                                                                       \
+		f = ub_ctx_field_find(ctxp, offsetof(member, field), 4);                           \
+		CHECK(f && !strcmp(f->name, #field), "field %s at %zu", #field,                    \
+		      offsetof(member, field));                                                    \
 	} while (0)
 	OFF(xdp, data, struct xdp_md);
 	OFF(xdp, data_end, struct xdp_md);
@@ -106,7 +136,8 @@ static void test_progtypes(void)
 #undef OFF
 	f = ub_ctx_field_find(xdp, 0, 4);
 	CHECK(f && f->kind == UB_FK_PKT && f->real_size == 8 &&
-	      f->real_off == offsetof(struct ub_xdp_buff, data), "xdp data load rewrite");
+		  f->real_off == offsetof(struct ub_xdp_buff, data),
+	      "xdp data load rewrite");
 	CHECK(ub_ctx_field_find(xdp, 0, 8) == NULL, "8-byte load of data refused");
 	CHECK(ub_ctx_field_find(xdp, 0, 2) == NULL, "narrow load of a pointer refused");
 	CHECK(ub_ctx_field_find(skb, 0, 1) != NULL, "narrow load of len allowed");
@@ -119,7 +150,8 @@ static void test_progtypes(void)
 	CHECK(!ub_prog_type_allows(xdp, ub_helper_proto(BPF_FUNC_probe_read_user)),
 	      "xdp may not probe user memory");
 	CHECK(ub_prog_type_allows(ub_prog_type(BPF_PROG_TYPE_KPROBE),
-				  ub_helper_proto(BPF_FUNC_get_func_ip)), "kprobe get_func_ip");
+				  ub_helper_proto(BPF_FUNC_get_func_ip)),
+	      "kprobe get_func_ip");
 	CHECK(xdp->ret_min == 0 && xdp->ret_max == 4, "xdp returns XDP_ABORTED..XDP_REDIRECT");
 	CHECK(ub_prog_type_by_name("syscall") == ub_prog_type(BPF_PROG_TYPE_SYSCALL), "by name");
 	CHECK(ub_prog_type(9999) == NULL, "unknown type");
@@ -134,9 +166,9 @@ static void log_fn(void *u, int level, const char *msg)
 
 static void test_calls(void)
 {
-	struct userbpf_env_opts eo = { .sz = sizeof(eo), .log_fn = log_fn };
+	struct userbpf_env_opts eo = {.sz = sizeof(eo), .log_fn = log_fn};
 	struct userbpf_env *env = userbpf_env_new(&eo);
-	struct userbpf_prog fake = { .env = env };
+	struct userbpf_prog fake = {.env = env};
 	struct ub_run_ctx run;
 	char buf[64];
 	int64_t lres;
@@ -211,7 +243,7 @@ static void test_calls(void)
 
 	/* csum_diff: ones' complement sum of 32-bit words */
 	{
-		uint32_t to[2] = { 0x01020304, 0xffff0000 };
+		uint32_t to[2] = {0x01020304, 0xffff0000};
 		uint64_t c = call(28, 0, 0, U(to), 8, 0);
 
 		CHECK_EQ_U64(c, 0x01020304ull + 0xffff0000ull - 0xffffffffull, "csum_diff of to");
@@ -221,9 +253,11 @@ static void test_calls(void)
 	/* xdp adjust helpers on a Linux-shaped buffer: 256 headroom, 60-byte packet */
 	{
 		static uint8_t frame[4096];
-		struct ub_xdp_buff x = { .data_hard_start = frame, .data = frame + 256,
-					 .data_end = frame + 316, .data_meta = frame + 256,
-					 .frame_end = frame + 4096 - 320 };
+		struct ub_xdp_buff x = {.data_hard_start = frame,
+					.data = frame + 256,
+					.data_end = frame + 316,
+					.data_meta = frame + 256,
+					.frame_end = frame + 4096 - 320};
 
 		CHECK_EQ_U64(call(44, U(&x), (uint64_t)-14, 0, 0, 0), 0, "push a header");
 		CHECK(x.data == frame + 242, "data moved");
@@ -240,8 +274,10 @@ static void test_calls(void)
 
 	/* maps through helpers */
 	{
-		struct userbpf_map_opts o = { .sz = sizeof(o), .type = USERBPF_MAP_TYPE_QUEUE,
-					      .value_size = 4, .max_entries = 2 };
+		struct userbpf_map_opts o = {.sz = sizeof(o),
+					     .type = USERBPF_MAP_TYPE_QUEUE,
+					     .value_size = 4,
+					     .max_entries = 2};
 		struct userbpf_map *q = userbpf_map_create(env, &o);
 		uint32_t v = 9, out = 0;
 

@@ -18,7 +18,7 @@ static struct userbpf_env *env;
 
 static struct userbpf_prog *load_asm(const char *text, uint32_t type, uint32_t flags)
 {
-	struct userbpf_prog_opts po = { .sz = sizeof(po), .prog_type = type, .flags = flags };
+	struct userbpf_prog_opts po = {.sz = sizeof(po), .prog_type = type, .flags = flags};
 	struct userbpf_insn *insns;
 	struct userbpf_prog *p;
 	size_t cnt;
@@ -33,11 +33,15 @@ static struct userbpf_prog *load_asm(const char *text, uint32_t type, uint32_t f
 static void test_raw(void)
 {
 	struct userbpf_prog *p = load_asm("ldxw %r0, [%r1+0]\nadd %r0, 1\nstxw [%r1+0], %r0\n"
-					  "exit\n", USERBPF_PROG_TYPE_UNSPEC,
-					  USERBPF_PROG_F_UNVERIFIED);
+					  "exit\n",
+					  USERBPF_PROG_TYPE_UNSPEC, USERBPF_PROG_F_UNVERIFIED);
 	uint32_t in = 41, out = 0;
-	struct userbpf_test_run_opts o = { .sz = sizeof(o), .data_in = &in, .data_size_in = 4,
-					   .data_out = &out, .data_size_out = 4, .repeat = 3 };
+	struct userbpf_test_run_opts o = {.sz = sizeof(o),
+					  .data_in = &in,
+					  .data_size_in = 4,
+					  .data_out = &out,
+					  .data_size_out = 4,
+					  .repeat = 3};
 
 	CHECK(p != NULL, "raw program loaded");
 	if (!p)
@@ -52,29 +56,31 @@ static void test_raw(void)
 }
 
 /* Push a 14-byte header, mark it, return XDP_TX. */
-static const char *xdp_push =
-	"mov %r6, %r1\n"
-	"mov %r2, -14\n"
-	"call 44\n"
-	"jne %r0, 0, fail\n"
-	"ldxw %r2, [%r6+0]\n"
-	"ldxw %r3, [%r6+4]\n"
-	"mov %r4, %r2\n"
-	"add %r4, 14\n"
-	"jgt %r4, %r3, fail\n"
-	"stb [%r2+0], 0xaa\n"
-	"mov %r0, 3\n"
-	"exit\n"
-	"fail:\n"
-	"mov %r0, 1\n"
-	"exit\n";
+static const char *xdp_push = "mov %r6, %r1\n"
+			      "mov %r2, -14\n"
+			      "call 44\n"
+			      "jne %r0, 0, fail\n"
+			      "ldxw %r2, [%r6+0]\n"
+			      "ldxw %r3, [%r6+4]\n"
+			      "mov %r4, %r2\n"
+			      "add %r4, 14\n"
+			      "jgt %r4, %r3, fail\n"
+			      "stb [%r2+0], 0xaa\n"
+			      "mov %r0, 3\n"
+			      "exit\n"
+			      "fail:\n"
+			      "mov %r0, 1\n"
+			      "exit\n";
 
 static void test_xdp(uint32_t flags, const char *what)
 {
 	struct userbpf_prog *p = load_asm(xdp_push, USERBPF_PROG_TYPE_XDP, flags);
 	uint8_t pkt[60], out[128];
-	struct userbpf_test_run_opts o = { .sz = sizeof(o), .data_in = pkt, .data_size_in = 60,
-					   .data_out = out, .data_size_out = sizeof(out) };
+	struct userbpf_test_run_opts o = {.sz = sizeof(o),
+					  .data_in = pkt,
+					  .data_size_in = 60,
+					  .data_out = out,
+					  .data_size_out = sizeof(out)};
 
 	if (!p) {
 		SKIP("xdp %s: program not loadable here (%s)", what, strerror(errno));
@@ -89,12 +95,15 @@ static void test_xdp(uint32_t flags, const char *what)
 	}
 	CHECK((uint64_t)(userbpf_prog_test_run(p, &o)) == (uint64_t)(0), "xdp %s run", what);
 	CHECK((uint64_t)(o.retval) == (uint64_t)(USERBPF_XDP_TX), "xdp %s verdict", what);
-	CHECK((uint64_t)(o.data_size_out) == (uint64_t)(74), "xdp %s: packet grew by the pushed header", what);
+	CHECK((uint64_t)(o.data_size_out) == (uint64_t)(74),
+	      "xdp %s: packet grew by the pushed header", what);
 	CHECK(out[0] == 0xaa && out[14] == 0x11, "xdp %s: header written, packet after it", what);
 	o.data_size_in = 10;
-	CHECK((uint64_t)(userbpf_prog_test_run(p, &o)) == (uint64_t)(-EINVAL), "xdp %s: packet below ETH_HLEN", what);
+	CHECK((uint64_t)(userbpf_prog_test_run(p, &o)) == (uint64_t)(-EINVAL),
+	      "xdp %s: packet below ETH_HLEN", what);
 	o.data_size_in = 4000;
-	CHECK((uint64_t)(userbpf_prog_test_run(p, &o)) == (uint64_t)(-EINVAL), "xdp %s: packet over a page", what);
+	CHECK((uint64_t)(userbpf_prog_test_run(p, &o)) == (uint64_t)(-EINVAL),
+	      "xdp %s: packet over a page", what);
 	userbpf_prog_free(p);
 }
 
@@ -102,9 +111,9 @@ static void test_syscall(void)
 {
 	struct userbpf_prog *p = load_asm("ldxdw %r0, [%r1+8]\nstxdw [%r1+0], %r0\nexit\n",
 					  USERBPF_PROG_TYPE_SYSCALL, USERBPF_PROG_F_UNVERIFIED);
-	uint64_t ctx[2] = { 1, 77 }, back[2] = { 0 };
-	struct userbpf_test_run_opts o = { .sz = sizeof(o), .ctx_in = ctx, .ctx_size_in = 16,
-					   .ctx_out = back, .ctx_size_out = 16 };
+	uint64_t ctx[2] = {1, 77}, back[2] = {0};
+	struct userbpf_test_run_opts o = {
+	    .sz = sizeof(o), .ctx_in = ctx, .ctx_size_in = 16, .ctx_out = back, .ctx_size_out = 16};
 
 	CHECK_EQ_U64(userbpf_prog_test_run(p, &o), 0, "syscall run");
 	CHECK_EQ_U64(o.retval, 77, "read the ctx");
@@ -139,21 +148,32 @@ static size_t build_packet(uint8_t *b, unsigned seed)
 	b[12] = 0x08, b[13] = 0x00;
 	b[14] = 0x45 + (kind == 3); /* kind 3: IP options, IHL 6 */
 	b[23] = kind == 1 ? 17 : 6; /* UDP or TCP */
-	b[26] = 10, b[27] = 0, b[28] = (uint8_t)(seed % 3), b[29] = 1;     /* src 10.0.x.1 */
+	b[26] = 10, b[27] = 0, b[28] = (uint8_t)(seed % 3), b[29] = 1;	  /* src 10.0.x.1 */
 	b[30] = 192, b[31] = 168, b[32] = 1, b[33] = (uint8_t)(seed % 7); /* dst */
 	n = 14 + (kind == 3 ? 24 : 20);
-	b[n] = 0, b[n + 1] = (uint8_t)(seed % 2 ? 80 : 22 + seed % 5);     /* src port */
-	b[n + 2] = (uint8_t)(seed >> 3), b[n + 3] = (uint8_t)(seed * 7);  /* dst port */
+	b[n] = 0, b[n + 1] = (uint8_t)(seed % 2 ? 80 : 22 + seed % 5);	 /* src port */
+	b[n + 2] = (uint8_t)(seed >> 3), b[n + 3] = (uint8_t)(seed * 7); /* dst port */
 	if (kind == 2)
 		return n + 2; /* truncated: the port loads run past the end */
 	return n + 20 + seed % 40;
 }
 
 static const char *const exprs[] = {
-	"ip", "arp", "ip6", "tcp", "udp port 53", "tcp port 80", "host 10.0.1.1",
-	"net 192.168.1.0/24 and tcp", "ip[0] & 0xf > 5", "tcp[13] & 2 = 0", "len > 70",
-	"portrange 20-30", "not ip and not arp", "ip and (udp or dst port 22)",
-	"ether src 66:77:88:99:aa:bb",
+    "ip",
+    "arp",
+    "ip6",
+    "tcp",
+    "udp port 53",
+    "tcp port 80",
+    "host 10.0.1.1",
+    "net 192.168.1.0/24 and tcp",
+    "ip[0] & 0xf > 5",
+    "tcp[13] & 2 = 0",
+    "len > 70",
+    "portrange 20-30",
+    "not ip and not arp",
+    "ip and (udp or dst port 22)",
+    "ether src 66:77:88:99:aa:bb",
 };
 
 static void test_pcap_filters(void)
@@ -166,9 +186,9 @@ static void test_pcap_filters(void)
 		struct userbpf_insn *insns;
 		size_t cnt;
 		struct userbpf_prog *prog;
-		struct userbpf_prog_opts po = { .sz = sizeof(po),
-						.prog_type = USERBPF_PROG_TYPE_SCHED_CLS,
-						.flags = USERBPF_PROG_F_TRUSTED };
+		struct userbpf_prog_opts po = {.sz = sizeof(po),
+					       .prog_type = USERBPF_PROG_TYPE_SCHED_CLS,
+					       .flags = USERBPF_PROG_F_TRUSTED};
 		int ours = 0, theirs = 0, diff = 0;
 
 		if (pcap_compile(dead, &bp, exprs[e], 1, PCAP_NETMASK_UNKNOWN)) {
@@ -193,11 +213,11 @@ static void test_pcap_filters(void)
 		for (unsigned s = 0; prog && s < 400; s++) {
 			uint8_t pkt[128];
 			size_t caplen = build_packet(pkt, s * 2654435761u >> 7);
-			struct pcap_pkthdr h = { .caplen = (bpf_u_int32)caplen,
-						 .len = (bpf_u_int32)caplen + (s % 4 == 0 ? 30 : 0) };
+			struct pcap_pkthdr h = {.caplen = (bpf_u_int32)caplen,
+						.len = (bpf_u_int32)caplen + (s % 4 == 0 ? 30 : 0)};
 			uint8_t ctx[192]; /* struct __sk_buff */
-			struct userbpf_test_run_opts o = { .sz = sizeof(o), .data_in = pkt,
-							   .data_size_in = (uint32_t)caplen };
+			struct userbpf_test_run_opts o = {
+			    .sz = sizeof(o), .data_in = pkt, .data_size_in = (uint32_t)caplen};
 			uint32_t want = (uint32_t)bpf_filter(bp.bf_insns, pkt, h.len, h.caplen);
 
 			/* __sk_buff.wire_len (offset 160) carries the untruncated length. */
@@ -216,8 +236,9 @@ static void test_pcap_filters(void)
 			diff += o.retval != want;
 			total++;
 		}
-		CHECK(diff == 0 && ours == theirs, "'%s': %d matches vs libpcap's %d, %d verdicts differ",
-		      exprs[e], ours, theirs, diff);
+		CHECK(diff == 0 && ours == theirs,
+		      "'%s': %d matches vs libpcap's %d, %d verdicts differ", exprs[e], ours,
+		      theirs, diff);
 		userbpf_prog_free(prog);
 		userbpf_insns_free(insns);
 		pcap_freecode(&bp);
@@ -230,13 +251,13 @@ static void test_pcap_filters(void)
 
 static void test_cbpf_errors(void)
 {
-	struct userbpf_cbpf_insn bad_div[] = { { 0x34, 0, 0, 0 }, { 0x06, 0, 0, 0 } };
-	struct userbpf_cbpf_insn no_ret[] = { { 0x00, 0, 0, 1 } };
-	struct userbpf_cbpf_insn far_jump[] = { { 0x15, 5, 0, 1 }, { 0x06, 0, 0, 0 } };
-	struct userbpf_cbpf_insn mem[] = { { 0x60, 0, 0, 16 }, { 0x06, 0, 0, 0 } };
+	struct userbpf_cbpf_insn bad_div[] = {{0x34, 0, 0, 0}, {0x06, 0, 0, 0}};
+	struct userbpf_cbpf_insn no_ret[] = {{0x00, 0, 0, 1}};
+	struct userbpf_cbpf_insn far_jump[] = {{0x15, 5, 0, 1}, {0x06, 0, 0, 0}};
+	struct userbpf_cbpf_insn mem[] = {{0x60, 0, 0, 16}, {0x06, 0, 0, 0}};
 	/* seccomp: load nr, allow getpid (39) else kill */
-	struct userbpf_cbpf_insn sec[] = { { 0x20, 0, 0, 0 }, { 0x15, 0, 1, 39 },
-					   { 0x06, 0, 0, 0x7fff0000 }, { 0x06, 0, 0, 0 } };
+	struct userbpf_cbpf_insn sec[] = {
+	    {0x20, 0, 0, 0}, {0x15, 0, 1, 39}, {0x06, 0, 0, 0x7fff0000}, {0x06, 0, 0, 0}};
 	struct userbpf_insn *out;
 	size_t n;
 
@@ -247,11 +268,11 @@ static void test_cbpf_errors(void)
 	CHECK_EQ_U64(userbpf_cbpf_to_ebpf(env, sec, 4, USERBPF_CBPF_SECCOMP, &out, &n), 0,
 		     "seccomp filter");
 	{
-		struct userbpf_prog_opts po = { .sz = sizeof(po), .flags = USERBPF_PROG_F_TRUSTED };
+		struct userbpf_prog_opts po = {.sz = sizeof(po), .flags = USERBPF_PROG_F_TRUSTED};
 		struct userbpf_prog *p = userbpf_prog_load(env, out, n, &po);
-		uint32_t data[16] = { 39, 0xc000003e };
-		struct userbpf_test_run_opts o = { .sz = sizeof(o), .data_in = data,
-						   .data_size_in = 64 };
+		uint32_t data[16] = {39, 0xc000003e};
+		struct userbpf_test_run_opts o = {
+		    .sz = sizeof(o), .data_in = data, .data_size_in = 64};
 
 		CHECK(p != NULL, "seccomp program loads");
 		if (p) {

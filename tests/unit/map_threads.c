@@ -105,8 +105,11 @@ static void *lru_churn(void *arg)
 
 static void test_threads(void)
 {
-	struct userbpf_map_opts o = { .sz = sizeof(o), .type = USERBPF_MAP_TYPE_HASH,
-				      .key_size = 8, .value_size = 8, .max_entries = NT * 2000 };
+	struct userbpf_map_opts o = {.sz = sizeof(o),
+				     .type = USERBPF_MAP_TYPE_HASH,
+				     .key_size = 8,
+				     .value_size = 8,
+				     .max_entries = NT * 2000};
 	pthread_t w[NT], r[2];
 	uint64_t k, v;
 	long present = 0, wrong = 0;
@@ -137,7 +140,8 @@ static void test_threads(void)
 				wrong += want;
 			}
 		}
-	CHECK(wrong == 0, "every key in its expected final state (%ld wrong, %ld present)", wrong, present);
+	CHECK(wrong == 0, "every key in its expected final state (%ld wrong, %ld present)", wrong,
+	      present);
 	userbpf_map_free(hmap);
 
 	o.type = USERBPF_MAP_TYPE_ARRAY;
@@ -263,9 +267,9 @@ static void *bloom_worker(void *arg)
 
 static void test_more_threads(void)
 {
-	struct userbpf_map_opts o = { .sz = sizeof(o), .type = USERBPF_MAP_TYPE_RINGBUF,
-				      .max_entries = 1 << 16 };
-	struct rb_tally t = { .order_ok = 1 };
+	struct userbpf_map_opts o = {
+	    .sz = sizeof(o), .type = USERBPF_MAP_TYPE_RINGBUF, .max_entries = 1 << 16};
+	struct rb_tally t = {.order_ok = 1};
 	pthread_t w[NT], c;
 	uint64_t want_n = 0, want_sum = 0;
 
@@ -336,8 +340,10 @@ static int sum_cb(void *user, void *data, size_t size)
 /* A child process opens the parent's ringbuf through its memfd and consumes everything. */
 static void test_cross_process(void)
 {
-	struct userbpf_map_opts o = { .sz = sizeof(o), .type = USERBPF_MAP_TYPE_RINGBUF,
-				      .max_entries = 1 << 14, .name = "xproc" };
+	struct userbpf_map_opts o = {.sz = sizeof(o),
+				     .type = USERBPF_MAP_TYPE_RINGBUF,
+				     .max_entries = 1 << 14,
+				     .name = "xproc"};
 	struct userbpf_map *rb = userbpf_map_create(env, &o), *arr;
 	int fd = userbpf_map_shm_fd(rb), status = 0, pipefd[2];
 	uint64_t expect = 0;
@@ -405,7 +411,8 @@ static void test_cross_process(void)
 		uint64_t v = 0;
 
 		userbpf_map_lookup(arr, &k, &v);
-		CHECK(WIFEXITED(status) && WEXITSTATUS(status) == 0, "child wrote the shared array");
+		CHECK(WIFEXITED(status) && WEXITSTATUS(status) == 0,
+		      "child wrote the shared array");
 		CHECK_EQ_U64(v, 0xfeed, "parent reads the child's write");
 	}
 	userbpf_map_free(arr);

@@ -19,12 +19,16 @@ static void log_fn(void *user, int level, const char *msg)
 	snprintf(last_log, sizeof(last_log), "%s", msg);
 }
 
-static struct userbpf_map *mk(uint32_t type, uint32_t ks, uint32_t vs, uint32_t max,
-			      uint32_t flags, const char *name)
+static struct userbpf_map *mk(uint32_t type, uint32_t ks, uint32_t vs, uint32_t max, uint32_t flags,
+			      const char *name)
 {
-	struct userbpf_map_opts o = { .sz = sizeof(o), .type = type, .key_size = ks,
-				      .value_size = vs, .max_entries = max, .map_flags = flags,
-				      .name = name };
+	struct userbpf_map_opts o = {.sz = sizeof(o),
+				     .type = type,
+				     .key_size = ks,
+				     .value_size = vs,
+				     .max_entries = max,
+				     .map_flags = flags,
+				     .name = name};
 
 	last_log[0] = 0;
 	return userbpf_map_create(env, &o);
@@ -42,7 +46,7 @@ static void test_array(void)
 	CHECK_EQ_U64(userbpf_map_type(m), USERBPF_MAP_TYPE_ARRAY, "type");
 	memset(v, 0xab, sizeof(v));
 	CHECK_EQ_U64(userbpf_map_lookup(m, &k, out), 0, "elements exist from the start");
-	CHECK(!memcmp(out, (uint8_t[12]){ 0 }, 12), "zero initialised");
+	CHECK(!memcmp(out, (uint8_t[12]){0}, 12), "zero initialised");
 	CHECK_EQ_U64(userbpf_map_update(m, &k, v, USERBPF_ANY), 0, "update");
 	CHECK_EQ_U64(userbpf_map_lookup(m, &k, out), 0, "lookup");
 	CHECK(!memcmp(out, v, 12), "value round trip");
@@ -133,7 +137,7 @@ static void test_hash(uint32_t type, uint32_t flags)
 {
 	struct userbpf_map *m = mk(type, 8, 8, 16, flags, "h");
 	uint64_t k, v, out, next;
-	int seen[16] = { 0 }, cnt = 0;
+	int seen[16] = {0}, cnt = 0;
 	const char *tn = userbpf_map_type_name(type);
 
 	CHECK(m != NULL, "%s created (flags 0x%x)", tn, flags);
@@ -148,7 +152,8 @@ static void test_hash(uint32_t type, uint32_t flags)
 		CHECK_EQ_U64(userbpf_map_update(m, &k, &v, USERBPF_NOEXIST), 0, "insert");
 	}
 	k = 3;
-	CHECK_EQ_U64(userbpf_map_update(m, &k, &v, USERBPF_NOEXIST), -EEXIST, "NOEXIST on existing");
+	CHECK_EQ_U64(userbpf_map_update(m, &k, &v, USERBPF_NOEXIST), -EEXIST,
+		     "NOEXIST on existing");
 	v = 333;
 	CHECK_EQ_U64(userbpf_map_update(m, &k, &v, USERBPF_EXIST), 0, "EXIST replaces");
 	CHECK_EQ_U64(userbpf_map_lookup(m, &k, &out), 0, "lookup");
@@ -201,7 +206,8 @@ static void test_lru(void)
 	for (k = 200; k < 260; k++)
 		CHECK_EQ_U64(userbpf_map_update(m, &k, &k, 0), 0, "keeps inserting");
 	userbpf_map_free(m);
-	CHECK(!mk(USERBPF_MAP_TYPE_LRU_HASH, 4, 4, 8, USERBPF_F_NO_PREALLOC, "x") && errno == EINVAL,
+	CHECK(!mk(USERBPF_MAP_TYPE_LRU_HASH, 4, 4, 8, USERBPF_F_NO_PREALLOC, "x") &&
+		  errno == EINVAL,
 	      "LRU refuses NO_PREALLOC");
 }
 
@@ -261,8 +267,11 @@ static void test_queue_stack(void)
 
 static void test_bloom(void)
 {
-	struct userbpf_map_opts o = { .sz = sizeof(o), .type = USERBPF_MAP_TYPE_BLOOM_FILTER,
-				      .value_size = 8, .max_entries = 1000, .map_extra = 3 };
+	struct userbpf_map_opts o = {.sz = sizeof(o),
+				     .type = USERBPF_MAP_TYPE_BLOOM_FILTER,
+				     .value_size = 8,
+				     .max_entries = 1000,
+				     .map_extra = 3};
 	struct userbpf_map *b = userbpf_map_create(env, &o);
 	uint64_t v;
 	int fp = 0;
@@ -282,7 +291,8 @@ static void test_bloom(void)
 
 static void test_lpm(void)
 {
-	struct userbpf_map *m = mk(USERBPF_MAP_TYPE_LPM_TRIE, 8, 4, 16, USERBPF_F_NO_PREALLOC, "lpm");
+	struct userbpf_map *m =
+	    mk(USERBPF_MAP_TYPE_LPM_TRIE, 8, 4, 16, USERBPF_F_NO_PREALLOC, "lpm");
 	struct {
 		uint32_t plen;
 		uint8_t a[4];
@@ -290,26 +300,35 @@ static void test_lpm(void)
 	uint32_t v, out;
 
 	CHECK(m != NULL, "lpm created");
-	k.plen = 8; memcpy(k.a, (uint8_t[]){ 10, 0, 0, 0 }, 4); v = 8;
+	k.plen = 8;
+	memcpy(k.a, (uint8_t[]){10, 0, 0, 0}, 4);
+	v = 8;
 	CHECK_EQ_U64(userbpf_map_update(m, &k, &v, 0), 0, "10/8");
-	k.plen = 24; memcpy(k.a, (uint8_t[]){ 10, 1, 2, 0 }, 4); v = 24;
+	k.plen = 24;
+	memcpy(k.a, (uint8_t[]){10, 1, 2, 0}, 4);
+	v = 24;
 	CHECK_EQ_U64(userbpf_map_update(m, &k, &v, 0), 0, "10.1.2/24");
-	k.plen = 16; memcpy(k.a, (uint8_t[]){ 10, 1, 99, 99 }, 4); v = 16; /* host bits ignored */
+	k.plen = 16;
+	memcpy(k.a, (uint8_t[]){10, 1, 99, 99}, 4);
+	v = 16; /* host bits ignored */
 	CHECK_EQ_U64(userbpf_map_update(m, &k, &v, 0), 0, "10.1/16");
-	k.plen = 32; memcpy(k.a, (uint8_t[]){ 10, 1, 2, 3 }, 4);
+	k.plen = 32;
+	memcpy(k.a, (uint8_t[]){10, 1, 2, 3}, 4);
 	CHECK_EQ_U64(userbpf_map_lookup(m, &k, &out), 0, "match");
 	CHECK_EQ_U64(out, 24, "longest prefix wins");
-	memcpy(k.a, (uint8_t[]){ 10, 1, 9, 3 }, 4);
+	memcpy(k.a, (uint8_t[]){10, 1, 9, 3}, 4);
 	userbpf_map_lookup(m, &k, &out);
 	CHECK_EQ_U64(out, 16, "then /16");
-	memcpy(k.a, (uint8_t[]){ 10, 7, 9, 3 }, 4);
+	memcpy(k.a, (uint8_t[]){10, 7, 9, 3}, 4);
 	userbpf_map_lookup(m, &k, &out);
 	CHECK_EQ_U64(out, 8, "then /8");
-	memcpy(k.a, (uint8_t[]){ 11, 7, 9, 3 }, 4);
+	memcpy(k.a, (uint8_t[]){11, 7, 9, 3}, 4);
 	CHECK_EQ_U64(userbpf_map_lookup(m, &k, &out), -ENOENT, "no match");
-	k.plen = 24; memcpy(k.a, (uint8_t[]){ 10, 1, 2, 0 }, 4);
+	k.plen = 24;
+	memcpy(k.a, (uint8_t[]){10, 1, 2, 0}, 4);
 	CHECK_EQ_U64(userbpf_map_delete(m, &k), 0, "delete /24");
-	k.plen = 32; memcpy(k.a, (uint8_t[]){ 10, 1, 2, 3 }, 4);
+	k.plen = 32;
+	memcpy(k.a, (uint8_t[]){10, 1, 2, 3}, 4);
 	userbpf_map_lookup(m, &k, &out);
 	CHECK_EQ_U64(out, 16, "after delete: /16");
 	k.plen = 33;
@@ -324,9 +343,13 @@ static void test_map_in_map(void)
 	struct userbpf_map *tmpl = mk(USERBPF_MAP_TYPE_ARRAY, 4, 4, 2, 0, "tmpl");
 	struct userbpf_map *in1 = mk(USERBPF_MAP_TYPE_ARRAY, 4, 4, 2, 0, "in1");
 	struct userbpf_map *bad = mk(USERBPF_MAP_TYPE_ARRAY, 4, 8, 2, 0, "bad");
-	struct userbpf_map_opts o = { .sz = sizeof(o), .type = USERBPF_MAP_TYPE_ARRAY_OF_MAPS,
-				      .key_size = 4, .value_size = 4, .max_entries = 4,
-				      .inner_map = tmpl, .name = "outer" };
+	struct userbpf_map_opts o = {.sz = sizeof(o),
+				     .type = USERBPF_MAP_TYPE_ARRAY_OF_MAPS,
+				     .key_size = 4,
+				     .value_size = 4,
+				     .max_entries = 4,
+				     .inner_map = tmpl,
+				     .name = "outer"};
 	struct userbpf_map *outer = userbpf_map_create(env, &o), *houter;
 	uint32_t k = 1, id = userbpf_map_id(in1), id_in1 = id, out;
 
@@ -336,7 +359,8 @@ static void test_map_in_map(void)
 	CHECK_EQ_U64(userbpf_map_lookup(outer, &k, &out), 0, "user lookup");
 	CHECK_EQ_U64(out, id, "user lookup yields the id");
 	id = userbpf_map_id(bad);
-	CHECK_EQ_U64(userbpf_map_update(outer, &k, &id, 0), -EINVAL, "mismatched inner map refused");
+	CHECK_EQ_U64(userbpf_map_update(outer, &k, &id, 0), -EINVAL,
+		     "mismatched inner map refused");
 	id = 12345;
 	CHECK_EQ_U64(userbpf_map_update(outer, &k, &id, 0), -EBADF, "unknown id");
 	userbpf_map_free(in1); /* the outer map still holds it */
@@ -422,8 +446,8 @@ static void test_ringbuf(void)
 /* A freed program leaves every prog_array slot that held it. */
 static void test_prog_array(void)
 {
-	struct userbpf_insn ret0[2] = { { .code = 0xb7 }, { .code = 0x95 } };
-	struct userbpf_prog_opts po = { .sz = sizeof(po), .flags = USERBPF_PROG_F_UNVERIFIED };
+	struct userbpf_insn ret0[2] = {{.code = 0xb7}, {.code = 0x95}};
+	struct userbpf_prog_opts po = {.sz = sizeof(po), .flags = USERBPF_PROG_F_UNVERIFIED};
 	struct userbpf_prog *p = userbpf_prog_load(env, ret0, 2, &po);
 	struct userbpf_map *pa = mk(USERBPF_MAP_TYPE_PROG_ARRAY, 4, 4, 4, 0, "pa");
 	uint32_t k = 2, v;
@@ -470,7 +494,7 @@ static int dump_cb(void *user, const void *key, const void *value)
 
 int main(void)
 {
-	struct userbpf_env_opts eo = { .sz = sizeof(eo), .log_fn = log_fn };
+	struct userbpf_env_opts eo = {.sz = sizeof(eo), .log_fn = log_fn};
 	int cnt = 0;
 	struct userbpf_map *keep;
 
