@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "cli.h"
+#include "obj_input.h"
 
 static void usage(FILE *f)
 {
@@ -20,6 +21,9 @@ static void usage(FILE *f)
 		"  --raw                 also print each instruction's bytes\n"
 		"  --labels              jump and call targets as labels (Ln:) instead of +off\n"
 		"  --no-index            no instruction index: the output assembles back as is\n"
+		"  --prog NAME           ELF object (.o): only this program (function or section);\n"
+		"                        every program by default, with C source lines, function\n"
+		"                        and map names interleaved\n"
 		"\n"
 		"Encodings no instruction matches print as `.insn 0x<16 hex digits>`.\n"
 		"Exit status: 0 on success, 1 if PROG cannot be read, 2 on usage errors.\n");
@@ -67,7 +71,7 @@ int cmd_disasm(int argc, char **argv)
 	struct userbpf_disasm_opts opts = { .sz = sizeof(opts), .syntax = USERBPF_SYNTAX_LLVM };
 	struct disasm_prog *progs = NULL;
 	struct userbpf_env *env;
-	const char *path = NULL;
+	const char *path = NULL, *prog_name = NULL;
 	int n, ret = 0;
 
 	for (int i = 1; i < argc; i++) {
@@ -82,6 +86,8 @@ int cmd_disasm(int argc, char **argv)
 			opts.flags |= USERBPF_DISASM_F_LABELS;
 		} else if (!strcmp(a, "--no-index")) {
 			opts.flags |= USERBPF_DISASM_F_NO_INDEX;
+		} else if (!strcmp(a, "--prog") && i + 1 < argc) {
+			prog_name = argv[++i];
 		} else if (!strcmp(a, "--syntax")) {
 			const char *s = i + 1 < argc ? argv[++i] : "";
 
@@ -110,6 +116,16 @@ int cmd_disasm(int argc, char **argv)
 	env = cli_env_new(USERBPF_LOG_INFO);
 	if (!env)
 		return 1;
+	if (cli_is_elf(path)) {
+		ret = cli_obj_disasm(env, path, prog_name, &opts, stdout) ? 1 : 0;
+		userbpf_env_free(env);
+		return ret || fflush(stdout) ? 1 : 0;
+	}
+	if (prog_name) {
+		cli_error(argv[0], "--prog applies to ELF objects; %s is not one", path);
+		userbpf_env_free(env);
+		return 2;
+	}
 	n = read_progs(env, path, &progs);
 	if (n < 0) {
 		userbpf_env_free(env);

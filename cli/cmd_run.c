@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "cli.h"
+#include "obj_input.h"
 
 static void usage(FILE *f)
 {
@@ -13,7 +14,8 @@ static void usage(FILE *f)
 		"usage: userbpf run [--mem HEX|@FILE] [--json] [--interp|--jit] [--budget N] PROG\n"
 		"\n"
 		"Run PROG once and print its return value r0.\n"
-		"PROG is raw instructions (.bin), assembly (.s) or hex text; '-' reads stdin.\n"
+		"PROG is raw instructions (.bin), assembly (.s) or hex text; '-' reads stdin;\n"
+		"or an ELF object (.o) from clang: its maps are created and one program run.\n"
 		"The program gets r1 = a copy of the memory (or 0 without --mem),\n"
 		"r2 = its length, r10 = the top of a 512-byte stack.\n"
 		"\n"
@@ -24,6 +26,8 @@ static void usage(FILE *f)
 		"                so every memory access is checked at run time\n"
 		"  --jit         run on the JIT; the program is trusted (no checks at all)\n"
 		"  --budget N    stop an unverified program after N instructions (default 2^26)\n"
+		"  --prog NAME   ELF object: the program to run (function or section name;\n"
+		"                default: the first)\n"
 		"\n"
 		"usage: userbpf run --type TYPE (--data PKT | --data-list FILE) [--json]\n"
 		"                   [--prog NAME] [--interp|--jit] PROG\n"
@@ -60,7 +64,8 @@ static int read_mem(const char *arg, unsigned char **mem, size_t *len)
 int cmd_run(int argc, char **argv)
 {
 	struct userbpf_prog_opts opts = { .sz = sizeof(opts), .name = "run" };
-	const char *mem_arg = NULL, *path = NULL;
+	const char *mem_arg = NULL, *path = NULL, *prog_name = NULL;
+	struct userbpf_object *obj = NULL;
 	unsigned char *mem = NULL;
 	struct userbpf_env *env = NULL;
 	struct userbpf_prog *prog;
@@ -85,6 +90,8 @@ int cmd_run(int argc, char **argv)
 			jit = 0;
 		} else if (!strcmp(a, "--jit")) {
 			jit = 1;
+		} else if (!strcmp(a, "--prog") && i + 1 < argc) {
+			prog_name = argv[++i];
 		} else if (!strcmp(a, "--mem") || !strcmp(a, "--budget")) {
 			if (i + 1 >= argc) {
 				cli_error(argv[0], "%s needs a value", a);
@@ -122,11 +129,27 @@ int cmd_run(int argc, char **argv)
 	env = cli_env_new(USERBPF_LOG_INFO);
 	if (!env)
 		goto out;
-	if (cli_prog_read(env, path, &cp))
-		goto out;
 	opts.engine = jit ? USERBPF_ENGINE_JIT : USERBPF_ENGINE_INTERP;
 	opts.flags = jit ? USERBPF_PROG_F_TRUSTED : USERBPF_PROG_F_UNVERIFIED;
-	prog = userbpf_prog_load(env, cp.insns, cp.cnt, &opts);
+	if (cli_is_elf(path)) {
+		/* An ELF object: its maps are created and the program (--prog, or the first) loaded. */
+		struct userbpf_object_load_opts lo = {
+			.sz = sizeof(lo), .flags = opts.flags, .engine = opts.engine,
+			.insn_budget = opts.insn_budget,
+		};
+
+		prog = cli_obj_load(env, path, prog_name, &lo, &obj);
+		if (!prog)
+			goto out;
+	} else if (prog_name) {
+		cli_error(argv[0], "--prog applies to ELF objects; %s is not one", path);
+		ret = 2;
+		goto out;
+	} else {
+		if (cli_prog_read(env, path, &cp))
+			goto out;
+		prog = userbpf_prog_load(env, cp.insns, cp.cnt, &opts);
+	}
 	if (!prog) {
 		cli_error(argv[0], "%s: cannot load: %s%s", path, strerror(errno),
 			  jit && errno == ENOTSUP ? " (no JIT in this build?)" : "");
@@ -143,6 +166,7 @@ int cmd_run(int argc, char **argv)
 		printf("r0 = %" PRIu64 " (0x%" PRIx64 ")\n", r0, r0);
 	ret = 0;
 out:
+	userbpf_object_free(obj);
 	userbpf_insns_free(cp.insns);
 	userbpf_env_free(env);
 	free(mem);

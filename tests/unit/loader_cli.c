@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
  * loader_cli.c: the CLI on ELF objects: `userbpf obj show` (text and --json, --btf), and
- * `userbpf disasm` / `userbpf run` given a .o (--prog NAME, first program by default).
+ * `userbpf disasm` / `userbpf run` given a .o (--prog NAME; disasm prints every program by
+ * default, run the first).
  */
 #include <errno.h>
 #include <stdarg.h>
@@ -74,6 +75,28 @@ int main(void)
 	rc = sh("%s obj show %s/progs/core.bpf.o --btf /nonexistent.btf", cli, b);
 	CHECK(rc == 1, "missing --btf exits 1 (got %d)", rc);
 	HAS("/nonexistent.btf");
+	/* disasm and run take objects: source lines, function and map names; --prog picks. */
+	rc = sh("%s disasm %s/progs/subprogs.bpf.o", cli, b);
+	CHECK(rc == 0, "disasm .o: exit %d\n%s", rc, out);
+	HAS("; program compute, section syscall");
+	HAS("; program only_fib, section syscall");
+	HAS("sum_squares:");
+	HAS("; call square");
+	HAS("return sum_squares(ctx[1]); @ ");
+	rc = sh("%s disasm --prog count_packets %s/progs/maps.bpf.o", cli, b);
+	CHECK(rc == 0, "disasm --prog: exit %d\n%s", rc, out);
+	HAS("; map counts");
+	HAS("; map old_style");
+	rc = sh("%s run --mem '01 04' %s/progs/subprogs.bpf.o", cli, b);
+	CHECK(rc == 0, "run .o: exit %d\n%s", rc, out);
+	HAS("r0 = 30 (0x1e)");
+	rc = sh("%s run --prog only_fib --mem 07 %s/progs/subprogs.bpf.o", cli, b);
+	CHECK(rc == 0, "run --prog: exit %d\n%s", rc, out);
+	HAS("r0 = 13 (0xd)");
+	rc = sh("%s run --prog no_such_prog %s/progs/subprogs.bpf.o", cli, b);
+	CHECK(rc == 1, "run --prog unknown: exit %d", rc);
+	HAS("no program 'no_such_prog'; it has: compute only_fib");
+
 	rc = sh("%s obj frobnicate x.o", cli);
 	CHECK(rc == 2, "unknown verb exits 2 (got %d)", rc);
 	return ub_test_done("loader_cli");
