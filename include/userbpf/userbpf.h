@@ -759,7 +759,7 @@ struct userbpf_test_run_opts {
 	uint32_t ctx_size_out;
 	uint32_t retval;         /* out: r0 of the last run (truncated to 32 bits, like Linux) */
 	int repeat;              /* runs; 0 means 1 */
-	uint32_t duration;       /* out: mean ns per run (thread CPU time: preemption excluded) */
+	uint32_t duration;       /* out: mean ns per run (repeat > 1: thread CPU time) */
 	uint64_t retval64;       /* out: full r0 */
 };
 
