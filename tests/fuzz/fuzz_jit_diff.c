@@ -5,8 +5,8 @@
  * The fuzz input is not a program but a recipe for one, so that nearly every input is a valid,
  * terminating program: straight-line code and forward jumps over every ALU, jump, byte-order,
  * sign-extension, load/store and atomic row, with r9 pointing at a 64-byte buffer and r10 at a
- * zeroed 64-byte window of the stack (both the only memory touched), plus calls to a
- * deterministic helper. Both engines run the program on identical copies of the buffer; any
+ * zeroed 64-byte window of the stack (both the only memory touched), ld_abs/ld_ind in and out
+ * of the packet, calls to a deterministic helper and bpf-to-bpf calls to a subprogram. Both engines run the program on identical copies of the buffer; any
  * difference in r0 or in the buffer aborts.
  */
 #include <stdint.h>
@@ -22,7 +22,7 @@
 struct gen {
 	const uint8_t *p;
 	size_t n;
-	struct userbpf_insn v[MAX_INSNS + 16];
+	struct userbpf_insn v[MAX_INSNS + 32];
 	size_t cnt;
 };
 
@@ -79,7 +79,7 @@ static void gen_program(struct gen *g)
 		int d = WREG(a), s = RREG(b);
 		int w = k & 1;
 
-		switch ((k >> 1) % 12) {
+		switch ((k >> 1) % 14) {
 		case 0: /* ALU imm */
 		case 1: {
 			uint8_t op = alu_ops[a % 12];
@@ -165,6 +165,18 @@ static void gen_program(struct gen *g)
 			for (int r = 1; r <= 5; r++)
 				put(g, 0xb7, r, 0, 0, r * 11);
 			break;
+		case 11: { /* ld_abs / ld_ind: the offset may leave the packet (the run returns 0) */
+			static const uint8_t ld[] = { 0x20, 0x28, 0x30, 0x40, 0x48, 0x50 };
+			uint8_t c = ld[b % 6];
+
+			put(g, c, 0, c >= 0x40 ? RREG(a) : 0, 0, (int32_t)(take(g) % 72) - 4);
+			break;
+		}
+		case 12: /* bpf-to-bpf call: r0 = sub(r1..r5); r1..r5 redefined */
+			put(g, 0x85, 0, 1, 0, 0x7fff); /* target patched when the subprogram exists */
+			for (int r = 1; r <= 5; r++)
+				put(g, 0xb7, r, 0, 0, r * 13);
+			break;
 		default: /* mov imm */
 			put(g, w ? 0xb7 : 0xb4, d, 0, 0, take_imm(g));
 			break;
@@ -174,8 +186,21 @@ static void gen_program(struct gen *g)
 	for (int i = 0; i < 8; i++)
 		put(g, 0x07, 0, 0, 0, 1);
 	put(g, 0x95, 0, 0, 0, 0);
+	/* The subprogram: its own stack, r6 saved for the caller. r0 = (r1 * 3 + r2) ^ r6. */
+	size_t sub = g->cnt;
+
+	put(g, 0xb7, 6, 0, 0, 0x55);
+	put(g, 0x7b, 10, 1, -8, 0);
+	put(g, 0x79, 0, 10, -8, 0);
+	put(g, 0x27, 0, 0, 0, 3);
+	put(g, 0x0f, 0, 2, 0, 0);
+	put(g, 0xaf, 0, 6, 0, 0);
+	put(g, 0x95, 0, 0, 0, 0);
+	for (size_t i = 0; i < sub; i++)
+		if (g->v[i].code == 0x85 && g->v[i].src_reg == 1)
+			g->v[i].imm = (int32_t)(sub - i - 1);
 	/* A jump into the second slot of an lddw goes one further. */
-	uint8_t second[MAX_INSNS + 16] = { 0 };
+	uint8_t second[MAX_INSNS + 32] = { 0 };
 
 	for (size_t i = 0; i < g->cnt; i++)
 		if (g->v[i].code == 0x18)
