@@ -11,7 +11,11 @@ passed=0 failed=0 skipped=0
 for t in "$BUILD"/tests/*; do
 	[ -x "$t" ] && [ -f "$t" ] || continue
 	name=$(basename "$t")
-	out=$("$t" 2>&1); rc=$?
+	start=$SECONDS
+	# A hung test must not hang the suite: it is killed and counted as a failure.
+	out=$(timeout -k 10 "${UB_TEST_TIMEOUT:-900}" "$t" 2>&1 </dev/null); rc=$?
+	[ "$rc" -eq 124 ] && out="$out
+FAIL $name: timed out after ${UB_TEST_TIMEOUT:-900} s"
 	line=$(printf '%s\n' "$out" | grep -E '^[A-Za-z0-9_ -]+: [0-9]+ passed, [0-9]+ failed' | tail -n 1)
 	if [ -z "$line" ]; then
 		printf '%s\n' "$out" | tail -n 20
@@ -27,7 +31,7 @@ for t in "$BUILD"/tests/*; do
 		echo "FAIL $name: exited $rc"
 		f=1
 	fi
-	echo "$line"
+	echo "$line   ($((SECONDS - start)) s)"
 	passed=$((passed + p)); failed=$((failed + f)); skipped=$((skipped + s))
 done
 echo
