@@ -24,6 +24,8 @@ static void usage(FILE *f)
 		"  --prog NAME           ELF object (.o): only this program (function or section);\n"
 		"                        every program by default, with C source lines, function\n"
 		"                        and map names interleaved\n"
+		"  --jited               the x86-64 code the JIT makes, after each instruction (raw\n"
+		"                        programs load as trusted; .o programs are verified first)\n"
 		"\n"
 		"Encodings no instruction matches print as `.insn 0x<16 hex digits>`.\n"
 		"Exit status: 0 on success, 1 if PROG cannot be read, 2 on usage errors.\n");
@@ -66,13 +68,48 @@ static int write_stdout(void *user, const char *text, size_t len)
 	return fwrite(text, 1, len, stdout) == len ? 0 : -EIO;
 }
 
+/* --jited: JIT the program (trusted: it is shown, not run) and print its machine code. */
+static int disasm_jited(struct userbpf_env *env, const struct disasm_prog *p,
+			const struct userbpf_disasm_opts *opts)
+{
+	struct userbpf_prog_opts po = { .sz = sizeof(po), .name = p->name,
+					.engine = USERBPF_ENGINE_JIT,
+					.flags = USERBPF_PROG_F_TRUSTED };
+	struct userbpf_prog *prog = userbpf_prog_load(env, p->insns, p->cnt, &po);
+	int err;
+
+	if (!prog)
+		return -errno;
+	err = userbpf_prog_disasm_jited(prog, opts, write_stdout, NULL);
+	userbpf_prog_free(prog);
+	return err;
+}
+
+/* --jited for an ELF object: load it (verified, on the JIT) and print one program. */
+static int obj_disasm_jited(struct userbpf_env *env, const char *path, const char *prog_name,
+			    const struct userbpf_disasm_opts *opts)
+{
+	struct userbpf_object_load_opts lo = { .sz = sizeof(lo), .engine = USERBPF_ENGINE_JIT };
+	struct userbpf_object *obj = NULL;
+	struct userbpf_prog *prog = cli_obj_load(env, path, prog_name, &lo, &obj);
+	int err;
+
+	if (!prog)
+		return -EINVAL;
+	err = userbpf_prog_disasm_jited(prog, opts, write_stdout, NULL);
+	if (err)
+		cli_error("disasm", "%s: %s", path, strerror(err < 0 ? -err : EIO));
+	userbpf_object_free(obj);
+	return err;
+}
+
 int cmd_disasm(int argc, char **argv)
 {
 	struct userbpf_disasm_opts opts = { .sz = sizeof(opts), .syntax = USERBPF_SYNTAX_LLVM };
 	struct disasm_prog *progs = NULL;
 	struct userbpf_env *env;
 	const char *path = NULL, *prog_name = NULL;
-	int n, ret = 0;
+	int n, ret = 0, jited = 0;
 
 	for (int i = 1; i < argc; i++) {
 		const char *a = argv[i];
@@ -86,6 +123,8 @@ int cmd_disasm(int argc, char **argv)
 			opts.flags |= USERBPF_DISASM_F_LABELS;
 		} else if (!strcmp(a, "--no-index")) {
 			opts.flags |= USERBPF_DISASM_F_NO_INDEX;
+		} else if (!strcmp(a, "--jited")) {
+			jited = 1;
 		} else if (!strcmp(a, "--prog") && i + 1 < argc) {
 			prog_name = argv[++i];
 		} else if (!strcmp(a, "--syntax")) {
@@ -117,7 +156,10 @@ int cmd_disasm(int argc, char **argv)
 	if (!env)
 		return 1;
 	if (cli_is_elf(path)) {
-		ret = cli_obj_disasm(env, path, prog_name, &opts, stdout) ? 1 : 0;
+		if (jited)
+			ret = obj_disasm_jited(env, path, prog_name, &opts) ? 1 : 0;
+		else
+			ret = cli_obj_disasm(env, path, prog_name, &opts, stdout) ? 1 : 0;
 		userbpf_env_free(env);
 		return ret || fflush(stdout) ? 1 : 0;
 	}
@@ -136,7 +178,10 @@ int cmd_disasm(int argc, char **argv)
 
 		if (progs[i].name)
 			printf("%s%s:\n", i ? "\n" : "", progs[i].name);
-		err = userbpf_disasm(progs[i].insns, progs[i].cnt, &opts, write_stdout, NULL);
+		if (jited)
+			err = disasm_jited(env, &progs[i], &opts);
+		else
+			err = userbpf_disasm(progs[i].insns, progs[i].cnt, &opts, write_stdout, NULL);
 		if (err) {
 			cli_error(argv[0], "%s: %s", path, strerror(err < 0 ? -err : EIO));
 			ret = 1;

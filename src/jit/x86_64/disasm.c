@@ -113,7 +113,7 @@ USERBPF_API int userbpf_prog_disasm_jited(const struct userbpf_prog *prog,
 			    fname ? fname : "", i);
 			dump_range(&d, cs, ci, img, img->fentry[i], img->addrs[i], 0);
 		}
-		if (li && li != last) {
+		if (li && (!last || li->line != last->line || li->file != last->file)) {
 			say(&d, "; %s:%u: %s\n", li->file ? li->file : "?", li->line,
 			    li->text ? li->text : "");
 			last = li;
