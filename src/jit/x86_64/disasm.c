@@ -113,7 +113,8 @@ USERBPF_API int userbpf_prog_disasm_jited(const struct userbpf_prog *prog,
 			    fname ? fname : "", i);
 			dump_range(&d, cs, ci, img, img->fentry[i], img->addrs[i], 0);
 		}
-		if (li && (!last || li->line != last->line || li->file != last->file)) {
+		if (li && (!last || li->line != last->line ||
+			   strcmp(li->file ? li->file : "", last->file ? last->file : ""))) {
 			say(&d, "; %s:%u: %s\n", li->file ? li->file : "?", li->line,
 			    li->text ? li->text : "");
 			last = li;
