@@ -75,6 +75,11 @@ static const char *const policy_reasons[] = {
 	 * may verify them in context, which is at least as strict about memory.
 	 */
 	"Global function",
+	/*
+	 * Linux's complexity limits (jump sequences, processed instructions): a resource bound, not
+	 * a verdict on safety; userbpf enforces its own budget and explores every path it accepts.
+	 */
+	"is too complex", "BPF program is too large",
 };
 
 struct kt_case {
