@@ -58,10 +58,13 @@ const struct ub_ctx_field *ub_ctx_field_find(const struct ub_prog_type_info *t, 
 
 	if (!t || t->ctx_access != UB_CA_REWRITE)
 		return NULL;
-	f = ub_ctx_fields(t->ctx, &n);
+	/* Socket filters see the tc rows minus the tc-only ones. */
+	f = ub_ctx_fields(t->ctx == UB_CTX_ID_SKB_SOCK ? UB_CTX_ID_SKB : t->ctx, &n);
 	for (size_t i = 0; i < n; i++) {
 		if (off < f[i].off || off >= (uint32_t)f[i].off + f[i].size)
 			continue;
+		if (t->ctx == UB_CTX_ID_SKB_SOCK && (f[i].access & UB_FA_TC))
+			return NULL;
 		/* Whole field, or a narrow read from the start of a 4/8-byte scalar (Linux). */
 		if (off == f[i].off && size == f[i].size)
 			return &f[i];
@@ -76,4 +79,11 @@ const struct ub_ctx_field *ub_ctx_field_find(const struct ub_prog_type_info *t, 
 int ub_prog_type_allows(const struct ub_prog_type_info *t, const struct ub_helper_proto *p)
 {
 	return t && p && (t->groups & p->groups);
+}
+
+int ub_ctx_field_writable(const struct ub_prog_type_info *t, const struct ub_ctx_field *f)
+{
+	if ((f->access & UB_FA_RW) != UB_FA_RW)
+		return 0;
+	return t->ctx != UB_CTX_ID_SKB_SOCK || (f->access & UB_FA_SOCKW);
 }

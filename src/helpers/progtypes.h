@@ -72,7 +72,8 @@ struct ub_pt_regs {
 enum ub_ctx_id {
 	UB_CTX_ID_NONE = 0, /* no fixed layout (raw memory, syscall) */
 	UB_CTX_ID_XDP,	    /* struct xdp_md */
-	UB_CTX_ID_SKB,	    /* struct __sk_buff */
+	UB_CTX_ID_SKB,	    /* struct __sk_buff, as tc programs see it */
+	UB_CTX_ID_SKB_SOCK, /* struct __sk_buff, as socket filters see it (SKB rows, narrowed) */
 	UB_CTX_ID_PT_REGS,  /* struct pt_regs */
 	UB_CTX_ID_ARGS,	    /* u64 args[] of a traced function (fentry) */
 };
@@ -95,6 +96,11 @@ enum ub_field_kind {
 
 #define UB_FA_R 0x1
 #define UB_FA_RW 0x3
+#define UB_FA_TC 0x4    /* tc programs only: invisible to socket filters */
+#define UB_FA_SOCKW 0x8 /* socket filters may write it too (cb[]) */
+#define UB_FA_R_TC (UB_FA_R | UB_FA_TC)
+#define UB_FA_RW_TC (UB_FA_RW | UB_FA_TC)
+#define UB_FA_RW_SOCKW (UB_FA_RW | UB_FA_SOCKW)
 
 struct ub_ctx_field {
 	const char *name;
@@ -125,6 +131,13 @@ const struct ub_ctx_field *ub_ctx_fields(unsigned ctx, size_t *cnt);
 /* The field covering [off, off + size) of a REWRITE context, or NULL. */
 const struct ub_ctx_field *ub_ctx_field_find(const struct ub_prog_type_info *t, uint32_t off,
 					     uint32_t size);
+/* May a program of type `t` write field `f` (found by ub_ctx_field_find)? */
+int ub_ctx_field_writable(const struct ub_prog_type_info *t, const struct ub_ctx_field *f);
+/* Is the context a struct __sk_buff (tc or socket filter view)? */
+static inline int ub_ctx_is_skb(unsigned ctx)
+{
+	return ctx == UB_CTX_ID_SKB || ctx == UB_CTX_ID_SKB_SOCK;
+}
 /* May a program of type `t` call the built-in helper `p`? */
 int ub_prog_type_allows(const struct ub_prog_type_info *t, const struct ub_helper_proto *p);
 

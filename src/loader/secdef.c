@@ -7,6 +7,7 @@
 #include "loader/loader.h"
 
 #define UB_SEC_SLEEPABLE 0x1
+#define UB_SEC_UNSUPPORTED 0x2
 
 static const struct {
 	const char *prefix;
@@ -47,6 +48,12 @@ int ub_obj_classify_prog(struct userbpf_object *obj, struct userbpf_object_prog 
 			 "convention; loading it as a raw memory program", obj->name, prog->name,
 			 sec);
 		return 0;
+	}
+	if (secdefs[best].flags & UB_SEC_UNSUPPORTED) {
+		ub_err(UB_OBJ_LOG(obj), "%s: program '%s': section '%s' is a Linux %s program; userbpf "
+		       "does not support that program type", obj->name, prog->name, sec,
+		       secdefs[best].kind);
+		return -ENOTSUP;
 	}
 	prog->type = secdefs[best].type;
 	prog->attach_kind = secdefs[best].kind;

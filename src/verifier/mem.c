@@ -293,7 +293,7 @@ static int check_ctx(struct ub_verifier *v, int regno, const struct ub_reg *reg,
 		const struct ub_ctx_field *fld = off >= 0 ? ub_ctx_field_find(t, (uint32_t)off,
 									    (uint32_t)size) : NULL;
 
-		if (!fld || (write && (fld->access & UB_FA_RW) != UB_FA_RW) ||
+		if (!fld || (write && !ub_ctx_field_writable(t, fld)) ||
 		    (write && size != fld->size) ||
 		    (fld->kind != UB_FK_SCALAR && (size != fld->size || off != fld->off)))
 			return ub_reject(v, UB_E_CTX_ACCESS, off, size);
@@ -505,7 +505,7 @@ int ub_check_ld_abs(struct ub_verifier *v, const struct userbpf_insn *in, int id
 	unsigned size = ub_isa_mem_size(id);
 	int err;
 
-	if (v->ptype->ctx != UB_CTX_ID_SKB)
+	if (!ub_ctx_is_skb(v->ptype->ctx))
 		return ub_reject(v, UB_E_LD_ABS_TYPE);
 	/* An out-of-range legacy load ends the whole program: only from the main function. */
 	if (v->cur->curframe)
