@@ -163,7 +163,7 @@ USERBPF_API struct userbpf_prog *userbpf_prog_load(struct userbpf_env *env,
 		}
 		memcpy(&o, opts, opts->sz < sizeof(o) ? opts->sz : sizeof(o));
 	}
-	if (o.flags & ~(USERBPF_PROG_F_UNVERIFIED | USERBPF_PROG_F_TRUSTED)) {
+	if (o.flags & ~(USERBPF_PROG_F_UNVERIFIED | USERBPF_PROG_F_TRUSTED | USERBPF_PROG_F_JIT_BLIND)) {
 		ub_err(&env->log, "userbpf_prog_load: unknown flags 0x%x", o.flags);
 		errno = EINVAL;
 		return NULL;

@@ -132,14 +132,18 @@ static uint16_t relevant_in(const struct ub_verifier *v, int i, uint16_t out)
 	case UB_F_LDIND:
 		return (uint16_t)((out & ~r0_5) | (1u << 6) | s);
 	/*
-	 * A branch whose outcome the walk found decided by the values makes them matter. One
-	 * always explored both ways does not, except that a register compared with another
-	 * that matters refines it, so both then matter.
+	 * A branch whose outcome the walk found decided by the values makes them matter. So
+	 * does a branch after which one of its operands, or a register that may be linked to
+	 * one (same id: compute_links), matters: a comparison refines every register linked to
+	 * its operands. Example (an unsafe accept this rule fixes): r7 = r8 = rand;
+	 * r0 = rand; if r8 >= r0 goto out; if r7 == 0 goto out; <bad access>. The first branch
+	 * proves r7 == 0 only on paths where r0 <= 1; had r0 not mattered there, a path with
+	 * r0 = 5 would be pruned against it and the bad access never seen.
 	 */
 	case UB_F_JMP_K:
-		return v->aux[i].decided ? out | d : out;
+		return (v->aux[i].decided || (out & (d | v->aux[i].linked))) ? out | d : out;
 	case UB_F_JMP_X:
-		return (v->aux[i].decided || (out & (d | s))) ? out | d | s : out;
+		return (v->aux[i].decided || (out & (d | s | v->aux[i].linked))) ? out | d | s : out;
 	case UB_F_CALL:
 	case UB_F_CALL_LOCAL:
 	case UB_F_CALL_KFUNC:
@@ -155,12 +159,162 @@ static uint16_t relevant_in(const struct ub_verifier *v, int i, uint16_t out)
 	}
 }
 
+/*
+ * May-link analysis, forward to a fixpoint: L[r] (r < 11) is the set of registers that may
+ * share a scalar id with r: copies made by `rX = rY`, and what a fill from the stack may
+ * bring back. L[UB_LK_STACK] is the set of registers that may point to the stack: a load
+ * through one of them may fill a spilled, linked scalar. Over-approximating is safe: it only
+ * makes more registers matter. Each conditional jump records in aux.linked the registers
+ * possibly linked to its operands.
+ */
+#define UB_ALL_REGS 0x7ff
+#define UB_LK_STACK 11
+#define UB_LK_N 12
+static void link_transfer(const struct ub_verifier *v, int i, uint16_t *L)
+{
+	const struct userbpf_insn *in = &v->insns[i];
+	int id = v->aux[i].id, fmt = ub_insn_table[id].fmt;
+	int d = in->dst_reg, s = in->src_reg;
+	uint16_t *stk = &L[UB_LK_STACK];
+
+	/* unlink(r): r gets a value of its own. link_all(r): r may be linked to anything. */
+#define UNLINK(r) do { for (int q_ = 0; q_ < 11; q_++) L[q_] &= (uint16_t)~(1u << (r)); \
+		       L[r] = 0; } while (0)
+#define LINK_ALL(r) do { for (int q_ = 0; q_ < 11; q_++) L[q_] |= (uint16_t)(1u << (r)); \
+			 L[r] = UB_ALL_REGS; } while (0)
+#define SET_STACK(r, on) (*stk = (uint16_t)((on) ? (*stk | (1u << (r))) : (*stk & ~(1u << (r)))))
+	switch (fmt) {
+	case UB_F_ALU_X:
+	case UB_F_MOVSX:
+		if (USERBPF_OP(in->code) == USERBPF_MOV) {
+			uint16_t ls = (uint16_t)(L[s] | (1u << s));
+
+			UNLINK(d);
+			L[d] = (uint16_t)(ls & ~(1u << d));
+			for (int q = 0; q < 11; q++)
+				if (ls & (1u << q) && q != d)
+					L[q] |= (uint16_t)(1u << d);
+			SET_STACK(d, *stk & (1u << s));
+		} else if (*stk & (1u << s)) {
+			SET_STACK(d, 1); /* scalar += stack pointer */
+		}
+		break; /* other ALU ops may keep an id (Linux links rX += const): keep the links */
+	case UB_F_ALU_K:
+		if (USERBPF_OP(in->code) == USERBPF_MOV) {
+			UNLINK(d);
+			SET_STACK(d, 0);
+		}
+		break;
+	case UB_F_LDDW:
+		UNLINK(d);
+		SET_STACK(d, 0);
+		break;
+	case UB_F_LDX:
+	case UB_F_LOAD_ACQ:
+		if (*stk & (1u << s)) {
+			LINK_ALL(d); /* a fill of a spilled scalar keeps its id */
+			SET_STACK(d, 1); /* or is a spilled stack pointer */
+		} else {
+			UNLINK(d);
+			SET_STACK(d, 0);
+		}
+		break;
+	case UB_F_ATOMIC:
+		LINK_ALL(s);
+		LINK_ALL(0);
+		SET_STACK(s, *stk & (1u << d));
+		SET_STACK(0, *stk & (1u << d));
+		break;
+	case UB_F_CALL:
+	case UB_F_CALLX:
+	case UB_F_CALL_KFUNC:
+	case UB_F_LDABS:
+	case UB_F_LDIND:
+		for (int r = 0; r <= 5; r++) {
+			UNLINK(r);
+			SET_STACK(r, 0);
+		}
+		break;
+	case UB_F_CALL_LOCAL:
+		for (int r = 1; r <= 5; r++) {
+			UNLINK(r);
+			SET_STACK(r, 0);
+		}
+		LINK_ALL(0); /* a callee may return a copy of an argument */
+		SET_STACK(0, 1);
+		break;
+	default:
+		break;
+	}
+#undef UNLINK
+#undef LINK_ALL
+#undef SET_STACK
+}
+
+static void compute_links(struct ub_verifier *v)
+{
+	int n = v->cnt;
+	uint16_t(*in)[UB_LK_N] = calloc((size_t)n + 1, sizeof(*in));
+	bool changed = true;
+
+	if (!in) {
+		for (int i = 0; i < n; i++)
+			v->aux[i].linked = UB_ALL_REGS;
+		return;
+	}
+	in[0][UB_LK_STACK] = 1u << 10;
+	/* Subprogram entries: their arguments may be linked to anything, or point to a stack. */
+	for (int sp = 1; sp < v->nsubprogs; sp++)
+		for (int r = 0; r < UB_LK_N; r++)
+			in[v->subprogs[sp].start][r] = UB_ALL_REGS;
+	for (int sweep = 0; changed; sweep++) {
+		changed = false;
+		for (int i = 0; i < n; i++) {
+			int id = v->aux[i].id, t, nx;
+			uint16_t L[UB_LK_N];
+
+			if (id == UB_I_INVALID)
+				continue;
+			memcpy(L, in[i], sizeof(L));
+			if (sweep == 64) /* loops keep it moving: everything may be linked */
+				for (int r = 0; r < UB_LK_N; r++)
+					L[r] = UB_ALL_REGS;
+			if (ub_fmt_info[ub_insn_table[id].fmt].uses & UB_U_JUMP) {
+				const struct userbpf_insn *ins = &v->insns[i];
+
+				v->aux[i].linked = (uint16_t)(L[ins->dst_reg] | L[ins->src_reg]);
+			}
+			link_transfer(v, i, L);
+			t = jump_target(v, i);
+			nx = is_uncond(id) ? -1 : i + (int)ub_isa_slots(&v->insns[i]);
+			for (int k = 0; k < 2; k++) {
+				int succ = k ? t : nx;
+
+				if (succ < 0 || succ >= n)
+					continue;
+				for (int r = 0; r < UB_LK_N; r++) {
+					uint16_t u = (uint16_t)(in[succ][r] | L[r]);
+
+					if (u != in[succ][r]) {
+						in[succ][r] = u;
+						changed = true;
+					}
+				}
+			}
+		}
+		if (sweep == 64)
+			break;
+	}
+	free(in);
+}
+
 /* Backward sweeps to a fixpoint; if loops keep it moving too long, everything matters. */
 void ub_compute_relevance(struct ub_verifier *v)
 {
 	int n = v->cnt;
 	bool changed = true;
 
+	compute_links(v);
 	for (int i = 0; i < n; i++)
 		v->aux[i].relevant = 0;
 	for (int sweep = 0; changed; sweep++) {

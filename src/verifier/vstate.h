@@ -136,6 +136,7 @@ struct ub_insn_aux {
 	const struct ub_ctx_field *field;
 	int32_t ptr_type;     /* type of the pointer a load/store went through, -1 mixed */
 	uint16_t relevant;    /* registers whose scalar value may still matter (cfg.c) */
+	uint16_t linked;      /* conditional jump: registers that may share an id with its operands */
 	uint8_t decided;      /* a conditional jump found one-sided on some path */
 };
 
