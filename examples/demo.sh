@@ -19,3 +19,18 @@ if $U run --jit --mem "$mem" examples/sum.s >/dev/null 2>&1; then
 	echo "== and on the x86-64 JIT"
 	$U run --jit --mem "$mem" examples/sum.s
 fi
+
+echo
+echo "== a BPF C program compiled by clang (tests/progs/subprogs.bpf.c): its object"
+make -s BUILD="$BUILD" "$BUILD/progs/subprogs.bpf.o"
+$U obj show "$BUILD/progs/subprogs.bpf.o"
+echo
+echo "== the verifier's verdict"
+$U verify "$BUILD/progs/subprogs.bpf.o"
+echo
+echo "== one program, with its C source interleaved"
+$U disasm --prog only_fib "$BUILD/progs/subprogs.bpf.o" | head -n 16
+echo "   ..."
+echo
+echo "== run it on the JIT with ctx[0] = 10 (fib(10) = 55)"
+$U run --jit --prog only_fib --mem 0a "$BUILD/progs/subprogs.bpf.o"
