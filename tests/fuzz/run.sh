@@ -47,5 +47,5 @@ for bin in "$BUILD"/fuzz/*; do
 	fi
 done
 echo
-echo "fuzzers: $ran ran, $failed failed"
+echo "fuzzers: $((ran - failed)) passed, $failed failed"
 [ "$ran" -gt 0 ] && [ "$failed" -eq 0 ]
