@@ -14,39 +14,11 @@
 
 #define MAX_MAPS 64
 
-/*
- * Program types by their Linux names (and libbpf's section-style aliases). Keyed by the public
- * enum; to be replaced by the library's program-type table once it is public.
- */
-static const struct {
-	const char *name;
-	uint32_t type;
-} prog_types[] = {
-	{ "unspec", USERBPF_PROG_TYPE_UNSPEC },
-	{ "socket_filter", USERBPF_PROG_TYPE_SOCKET_FILTER },
-	{ "socket", USERBPF_PROG_TYPE_SOCKET_FILTER },
-	{ "kprobe", USERBPF_PROG_TYPE_KPROBE },
-	{ "sched_cls", USERBPF_PROG_TYPE_SCHED_CLS },
-	{ "tc", USERBPF_PROG_TYPE_SCHED_CLS },
-	{ "sched_act", USERBPF_PROG_TYPE_SCHED_ACT },
-	{ "tracepoint", USERBPF_PROG_TYPE_TRACEPOINT },
-	{ "xdp", USERBPF_PROG_TYPE_XDP },
-	{ "perf_event", USERBPF_PROG_TYPE_PERF_EVENT },
-	{ "raw_tracepoint", USERBPF_PROG_TYPE_RAW_TRACEPOINT },
-	{ "raw_tp", USERBPF_PROG_TYPE_RAW_TRACEPOINT },
-	{ "tracing", USERBPF_PROG_TYPE_TRACING },
-	{ "struct_ops", USERBPF_PROG_TYPE_STRUCT_OPS },
-	{ "ext", USERBPF_PROG_TYPE_EXT },
-	{ "lsm", USERBPF_PROG_TYPE_LSM },
-	{ "syscall", USERBPF_PROG_TYPE_SYSCALL },
-};
-
 static const char *prog_type_name(uint32_t type)
 {
-	for (size_t i = 0; i < sizeof(prog_types) / sizeof(prog_types[0]); i++)
-		if (prog_types[i].type == type)
-			return prog_types[i].name;
-	return "unknown";
+	const char *n = userbpf_prog_type_name(type);
+
+	return n ? n : "unknown";
 }
 
 static void usage(FILE *f)
@@ -60,7 +32,8 @@ static void usage(FILE *f)
 		"Exit status: 0 accepted (all), 1 rejected (any), 2 usage or input error.\n"
 		"\n"
 		"  -t, --type T          program type, Linux name (socket_filter, xdp, sched_cls,\n"
-		"                        kprobe, raw_tp, syscall, ...) or number; default socket_filter\n"
+		"                        sched_act, kprobe, tracing, syscall, unspec; aliases socket,\n"
+		"                        tc, raw) or number; default socket_filter\n"
 		"  -L, --license L       license string (default \"GPL\")\n"
 		"  -u, --unpriv          verify as Linux does for a loader without CAP_PERFMON and\n"
 		"                        CAP_SYS_ADMIN (no pointer leaks, no uninitialised stack reads)\n"
@@ -73,8 +46,9 @@ static void usage(FILE *f)
 		"  -h, --help            this text\n"
 		"\n"
 		"program types:");
-	for (size_t i = 0; i < sizeof(prog_types) / sizeof(prog_types[0]); i++)
-		fprintf(f, " %s", prog_types[i].name);
+	for (uint32_t t = 0; t < 64; t++)
+		if (userbpf_prog_type_name(t))
+			fprintf(f, " %s", userbpf_prog_type_name(t));
 	fprintf(f, "\n");
 }
 
@@ -93,12 +67,8 @@ static int parse_u32(const char *s, uint32_t *out)
 
 static int parse_type(const char *s, uint32_t *type)
 {
-	for (size_t i = 0; i < sizeof(prog_types) / sizeof(prog_types[0]); i++) {
-		if (!strcmp(s, prog_types[i].name)) {
-			*type = prog_types[i].type;
-			return 0;
-		}
-	}
+	if (!userbpf_prog_type_by_name(s, type))
+		return 0;
 	return parse_u32(s, type);
 }
 

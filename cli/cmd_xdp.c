@@ -299,20 +299,6 @@ out:
 
 /* ---- `userbpf run --type T`: programs with a context, through test runs ---------------- */
 
-static const struct {
-	const char *name;
-	uint32_t type;
-} run_types[] = {
-    {"xdp", USERBPF_PROG_TYPE_XDP},
-    {"socket_filter", USERBPF_PROG_TYPE_SOCKET_FILTER},
-    {"socket", USERBPF_PROG_TYPE_SOCKET_FILTER},
-    {"sched_cls", USERBPF_PROG_TYPE_SCHED_CLS},
-    {"tc", USERBPF_PROG_TYPE_SCHED_CLS},
-    {"sched_act", USERBPF_PROG_TYPE_SCHED_ACT},
-    {"syscall", USERBPF_PROG_TYPE_SYSCALL},
-    {"raw", USERBPF_PROG_TYPE_UNSPEC},
-};
-
 static int is_elf(const char *path)
 {
 	FILE *f = fopen(path, "rb");
@@ -361,9 +347,8 @@ int cli_run_typed(int argc, char **argv)
 			return 2;
 		}
 	}
-	for (size_t i = 0; tname && i < sizeof(run_types) / sizeof(run_types[0]); i++)
-		if (!strcmp(run_types[i].name, tname))
-			type = run_types[i].type;
+	if (tname && userbpf_prog_type_by_name(tname, &type))
+		type = UINT32_MAX;
 	if (type == UINT32_MAX || !path || (!data && !list) || (data && list)) {
 		cli_error("run", "--type xdp|socket_filter|sched_cls|sched_act|syscall|raw needs "
 				 "PROG and one of --data PKT / --data-list FILE");

@@ -165,6 +165,15 @@ enum userbpf_prog_type {
 	USERBPF_PROG_TYPE_SYSCALL = 31,
 };
 
+/*
+ * The program type called `name`: Linux's name of a type userbpf runs ("xdp", "socket_filter",
+ * "sched_cls", "kprobe", "syscall", "unspec", ...) or an alias ("socket", "tc", "raw").
+ * Returns 0 and sets *type, or -ENOENT for an unknown or unsupported type.
+ */
+USERBPF_API int userbpf_prog_type_by_name(const char *name, uint32_t *type);
+/* Linux's name of a program type userbpf runs, or NULL. */
+USERBPF_API const char *userbpf_prog_type_name(uint32_t type);
+
 enum userbpf_engine {
 	USERBPF_ENGINE_DEFAULT = 0, /* the JIT where available, else the interpreter */
 	USERBPF_ENGINE_INTERP = 1,

@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* progtypes.c: the program-type and context-field tables built from progtypes.def. */
+#include <errno.h>
 #include <stddef.h>
 #include <string.h>
 
@@ -26,12 +27,41 @@ const struct ub_prog_type_info *ub_prog_type(uint32_t num)
 	return NULL;
 }
 
+static const struct {
+	const char *alias;
+	uint32_t num;
+} prog_type_aliases[] = {
+#define UB_PROG_TYPE_ALIAS(alias, num) {#alias, num},
+#include "helpers/progtypes.def"
+};
+
 const struct ub_prog_type_info *ub_prog_type_by_name(const char *name)
 {
 	for (size_t i = 0; i < sizeof(prog_types) / sizeof(prog_types[0]); i++)
 		if (!strcmp(prog_types[i].name, name))
 			return &prog_types[i];
+	for (size_t i = 0; i < sizeof(prog_type_aliases) / sizeof(prog_type_aliases[0]); i++)
+		if (!strcmp(prog_type_aliases[i].alias, name))
+			return ub_prog_type(prog_type_aliases[i].num);
 	return NULL;
+}
+
+USERBPF_API int userbpf_prog_type_by_name(const char *name, uint32_t *type)
+{
+	const struct ub_prog_type_info *t = name ? ub_prog_type_by_name(name) : NULL;
+
+	if (!t)
+		return -ENOENT;
+	if (type)
+		*type = t->num;
+	return 0;
+}
+
+USERBPF_API const char *userbpf_prog_type_name(uint32_t type)
+{
+	const struct ub_prog_type_info *t = ub_prog_type(type);
+
+	return t ? t->name : NULL;
 }
 
 const struct ub_ctx_field *ub_ctx_fields(unsigned ctx, size_t *cnt)

@@ -312,8 +312,29 @@ static void test_calls(void)
 	userbpf_env_free(env);
 }
 
+/* The public names of program types come from the same table, aliases included. */
+static void test_progtype_names(void)
+{
+	uint32_t t = 99;
+
+	CHECK(userbpf_prog_type_by_name("xdp", &t) == 0 && t == USERBPF_PROG_TYPE_XDP, "xdp");
+	CHECK(userbpf_prog_type_by_name("tc", &t) == 0 && t == USERBPF_PROG_TYPE_SCHED_CLS,
+	      "alias tc");
+	CHECK(userbpf_prog_type_by_name("socket", &t) == 0 &&
+	      t == USERBPF_PROG_TYPE_SOCKET_FILTER, "alias socket");
+	CHECK(userbpf_prog_type_by_name("raw", &t) == 0 && t == USERBPF_PROG_TYPE_UNSPEC,
+	      "alias raw");
+	CHECK(userbpf_prog_type_by_name("nosuch", &t) == -ENOENT, "unknown name");
+	CHECK(userbpf_prog_type_by_name("lsm", &t) == -ENOENT, "a Linux type userbpf does not run");
+	CHECK(userbpf_prog_type_by_name(NULL, &t) == -ENOENT, "NULL name");
+	CHECK(userbpf_prog_type_name(USERBPF_PROG_TYPE_XDP) &&
+	      !strcmp(userbpf_prog_type_name(USERBPF_PROG_TYPE_XDP), "xdp"), "name of xdp");
+	CHECK(userbpf_prog_type_name(USERBPF_PROG_TYPE_LSM) == NULL, "no name for lsm");
+}
+
 int main(void)
 {
+	test_progtype_names();
 	test_ids();
 	test_progtypes();
 	test_calls();
